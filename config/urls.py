@@ -1,0 +1,17 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("ggzy.accounts.urls")),
+    path("catalog/", include("ggzy.catalog.urls")),
+    path("projects/", include("ggzy.projects.urls")),
+    path("rules/", include("ggzy.rules.urls")),
+    path("witness/", include("ggzy.witness.urls")),
+    path("supervision/", include("ggzy.supervision.urls")),
+    path("notices/", include("ggzy.disclosure.urls")),
+    path("", include("ggzy.portal.urls")),
+]

@@ -1,0 +1,52 @@
+"""Project-wide test fixtures: reference data loaded once, factories for parties, and clients
+signed in as each role."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GGZY_ENV", "test")
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Every test database starts with the reference data an installation has."""
+    from ggzy.core import reference_data
+
+    with django_db_blocker.unblock():
+        reference_data.load()
+
+
+@pytest.fixture(autouse=True)
+def _witness_purge_for_flush(request):  # type: ignore[no-untyped-def]
+    """Transactional tests end with a flush of every table; the witness log's append-only
+    triggers allow that only to a session that asks for it."""
+    from ggzy.witness import db as witness_db
+
+    witness_db._state.purge = False
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        transactional = True
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    from django.db import connections
+
+    witness_db._state.purge = True
+    for connection in connections.all():
+        if connection.vendor == "postgresql" and connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("SET ggzy.witness_purge = 'on'")
+
+
+@pytest.fixture
+def reference_data(db):  # type: ignore[no-untyped-def]
+    """For transactional tests (which start after a flush): load the reference data again."""
+    from ggzy.core import reference_data as loader
+
+    loader.load()

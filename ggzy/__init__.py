@@ -1,0 +1,1 @@
+"""GGZY: the public resource trading platform."""

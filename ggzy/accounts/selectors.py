@@ -1,0 +1,30 @@
+"""Reads of the accounts app."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from .choices import OrganizationKind
+from .models import Organization, RoleAssignment, User
+
+
+def organization_get_by_uscc(uscc: str) -> Organization | None:
+    return Organization.objects.filter(uscc=uscc.strip().upper(), is_active=True).first()
+
+
+def supervisory_authorities() -> QuerySet[Organization]:
+    return Organization.objects.filter(kind=OrganizationKind.SUPERVISORY_AUTHORITY, is_active=True).order_by(
+        "region_code", "sector", "name"
+    )
+
+
+def market_entities() -> QuerySet[Organization]:
+    return Organization.objects.filter(kind=OrganizationKind.MARKET_ENTITY, is_active=True).order_by("name")
+
+
+def users_with_roles() -> QuerySet[User]:
+    return (
+        User.objects.select_related("organization")
+        .prefetch_related(Prefetch("role_assignments", queryset=RoleAssignment.objects.order_by("role")))
+        .order_by("organization__name", "username")
+    )

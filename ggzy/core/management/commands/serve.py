@@ -1,0 +1,59 @@
+"""Serve the platform: the ASGI web server and the background worker, together, until stopped."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Start the web server (uvicorn, ASGI) and the background worker; stop both on Ctrl-C."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        python = sys.executable
+        worker = subprocess.Popen([python, "manage.py", "run_worker"])
+        web = subprocess.Popen(
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                options["host"],
+                "--port",
+                str(options["port"]),
+                "--no-access-log",
+                "--lifespan",
+                "off",
+            ]
+        )
+        children = [web, worker]
+        self.stdout.write(f"GGZY: http://{options['host']}:{options['port']}/  (Ctrl-C to stop)")
+
+        def stop(signum: int, frame: Any) -> None:
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        finally:
+            stop(signal.SIGTERM, None)
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+        sys.exit(max(child.returncode or 0 for child in children))

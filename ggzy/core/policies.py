@@ -1,0 +1,1 @@
+"""Who may do what in the 基础设施 app."""

@@ -1,0 +1,1 @@
+"""API schemas of the 基础设施 app."""

@@ -1,0 +1,1 @@
+"""Reads of the 基础设施 app that join or filter."""

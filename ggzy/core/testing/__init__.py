@@ -1,0 +1,1 @@
+"""Test helpers shared by every app: parties, users per role, signed-in clients."""

@@ -1,0 +1,1 @@
+"""Pages of the 基础设施 app."""

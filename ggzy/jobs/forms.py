@@ -1,0 +1,1 @@
+"""Forms of the 后台任务 app."""

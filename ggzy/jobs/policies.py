@@ -1,0 +1,1 @@
+"""Who may do what in the 后台任务 app."""

@@ -1,0 +1,1 @@
+"""API schemas of the 后台任务 app."""

@@ -1,0 +1,1 @@
+"""Pages of the 后台任务 app."""

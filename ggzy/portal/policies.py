@@ -1,0 +1,1 @@
+"""Who may do what in the 门户 app."""

@@ -1,0 +1,1 @@
+"""Choice sets (TextChoices) of the 行政监督 app."""

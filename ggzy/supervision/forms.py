@@ -1,0 +1,1 @@
+"""Forms of the 行政监督 app."""

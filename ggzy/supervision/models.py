@@ -1,0 +1,1 @@
+"""Models of the 行政监督 app."""

@@ -1,0 +1,1 @@
+"""Who may do what in the 行政监督 app."""

@@ -1,0 +1,1 @@
+"""API schemas of the 行政监督 app."""

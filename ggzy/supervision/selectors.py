@@ -1,0 +1,1 @@
+"""Reads of the 行政监督 app that join or filter."""

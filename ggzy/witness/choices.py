@@ -1,0 +1,1 @@
+"""Choice sets (TextChoices) of the 见证日志 app."""

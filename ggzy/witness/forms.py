@@ -1,0 +1,1 @@
+"""Forms of the 见证日志 app."""

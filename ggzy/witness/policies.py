@@ -1,0 +1,1 @@
+"""Who may do what in the 见证日志 app."""

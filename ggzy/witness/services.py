@@ -1,0 +1,93 @@
+"""Writes of the witness log. Every state change in every app calls `event_record` inside the
+transaction that makes the change, as the last step of the service (the head lock is taken
+last, so no other lock is ever waited for while holding it)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from django.db import models, transaction
+
+from ggzy.core import clock
+
+from .chain import digest, event_hash, to_canonical
+from .models import WitnessCheckpoint, WitnessEvent, WitnessHead
+
+
+class Actor(Protocol):
+    pk: Any
+    organization_id: Any
+
+    def get_full_name(self) -> str: ...
+
+    def get_username(self) -> str: ...
+
+    def role_codes(self) -> list[str]: ...
+
+
+def _lock_head() -> WitnessHead:
+    head = WitnessHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        head = WitnessHead.objects.create(pk=1)
+    return head
+
+
+@transaction.atomic
+def event_record(
+    *,
+    action: str,
+    actor: Actor | None = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    roles: list[str] | None = None,
+) -> WitnessEvent:
+    """Append one event to the witness log and return it."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    before_c = to_canonical(before) if before is not None else None
+    after_c = to_canonical(after) if after is not None else None
+    authenticated = actor is not None and getattr(actor, "is_authenticated", True)
+    actor_id = int(actor.pk) if authenticated and actor is not None else None
+    actor_name = (actor.get_full_name() or actor.get_username()) if authenticated and actor is not None else ""
+    if roles is None:
+        roles = actor.role_codes() if authenticated and actor is not None else []
+    organization_id = actor.organization_id if authenticated and actor is not None else None
+
+    head = _lock_head()
+    occurred_at = clock.now()
+    seq = head.seq + 1
+    fields = {
+        "seq": seq,
+        "occurred_at": occurred_at,
+        "actor_id": actor_id,
+        "actor_name": actor_name[:150],
+        "actor_roles": ",".join(sorted(roles))[:200],
+        "organization_id": organization_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "before_digest": digest(before_c),
+        "after_digest": digest(after_c),
+        "prev_hash": head.hash,
+    }
+    event = WitnessEvent(**fields, before=before_c, after=after_c, hash=event_hash(**fields))
+    event.full_clean()
+    event.save(force_insert=True)
+    WitnessHead.objects.filter(pk=head.pk).update(seq=seq, hash=event.hash, updated_at=occurred_at)
+    return event
+
+
+@transaction.atomic
+def checkpoint_publish() -> WitnessCheckpoint | None:
+    """Publish the current head as a checkpoint, unless it is already published."""
+    head = _lock_head()
+    if head.seq == 0 or WitnessCheckpoint.objects.filter(seq=head.seq).exists():
+        return None
+    checkpoint = WitnessCheckpoint(seq=head.seq, hash=head.hash, created_at=clock.now())
+    checkpoint.full_clean()
+    checkpoint.save()
+    return checkpoint

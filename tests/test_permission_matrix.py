@@ -1,0 +1,335 @@
+"""The permission matrix: every page and API endpoint × every role (anonymous, each role, the
+same role in another organization) → allowed or denied.
+
+A URL or API operation missing from the matrix fails the test, and so does a page that does
+not declare who may open it. Later issues extend MATRIX and API_MATRIX.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from ggzy.accounts.choices import OrganizationKind, Role, Sector
+from ggzy.accounts.models import User
+from ggzy.catalog import selectors as catalog_selectors
+from ggzy.core.choices import ProcurementMethod, TradeType
+from ggzy.core.testing.parties import make_org, make_user, signed_in_client
+from ggzy.disclosure import services as disclosure_services
+from ggzy.disclosure.choices import NoticeType
+from ggzy.portal.models import GuideItem
+from ggzy.projects import services as project_services
+
+ACTORS = [
+    "anonymous",
+    "center_staff",
+    "supervisor",
+    "supervisor_other",
+    "owner",
+    "owner_other",
+    "agent",
+    "agent_other",
+    "bidder",
+    "expert",
+    "system_admin",
+    "security_admin",
+    "audit_admin",
+]
+ALL = frozenset(ACTORS)
+SIGNED_IN = ALL - {"anonymous"}
+PROJECT_VIEWERS = frozenset(
+    {"center_staff", "supervisor", "supervisor_other", "owner", "owner_other", "agent", "agent_other"}
+)
+PROJECT_PARTIES = frozenset({"center_staff", "supervisor", "owner", "agent"})
+REGISTRANTS = frozenset({"owner", "owner_other", "agent", "agent_other"})
+WITNESS_READERS = frozenset({"center_staff", "supervisor", "supervisor_other", "audit_admin"})
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    deal_code: str
+    notice_id: int
+    guide_id: int
+    target_user_id: int
+
+
+def build_world() -> World:
+    center = make_org(kind=OrganizationKind.TRADING_CENTER)
+    supervisor_org = make_org(kind=OrganizationKind.SUPERVISORY_AUTHORITY, sector=Sector.HOUSING_CONSTRUCTION)
+    other_supervisor_org = make_org(kind=OrganizationKind.SUPERVISORY_AUTHORITY, sector=Sector.HOUSING_CONSTRUCTION)
+    users = {
+        "center_staff": make_user(Role.CENTER_STAFF, org=center),
+        "system_admin": make_user(Role.SYSTEM_ADMIN, org=center),
+        "security_admin": make_user(Role.SECURITY_ADMIN, org=center),
+        "audit_admin": make_user(Role.AUDIT_ADMIN, org=center),
+        "supervisor": make_user(Role.SUPERVISOR, org=supervisor_org),
+        "supervisor_other": make_user(Role.SUPERVISOR, org=other_supervisor_org),
+        "owner": make_user(Role.OWNER),
+        "owner_other": make_user(Role.OWNER),
+        "agent": make_user(Role.AGENT),
+        "agent_other": make_user(Role.AGENT),
+        "bidder": make_user(Role.BIDDER),
+        "expert": make_user(Role.EXPERT),
+    }
+    project = project_services.project_register(
+        actor=users["agent"],
+        name="矩阵测试道路工程",
+        trade_type=TradeType.CONSTRUCTION,
+        procurement_method=ProcurementMethod.OPEN_TENDER,
+        catalog_category=catalog_selectors.category_get("A01"),
+        owner=users["owner"].organization,
+        agent=users["agent"].organization,
+        supervisor=supervisor_org,
+        region_code="654002",
+        budget_fen=500_000_000,
+        funding_source="财政资金",
+        lots=[project_services.LotInput(name="一标段", budget_fen=500_000_000)],
+    )
+    notice = disclosure_services.notice_publish(
+        actor=None,
+        title="矩阵测试公告",
+        notice_type=NoticeType.PLATFORM,
+        trade_type=TradeType.OTHER,
+        region_code="654000",
+        body="正文",
+        system=True,
+    )
+    return World(
+        users=users,
+        deal_code=project.deal_code,
+        notice_id=notice.pk,
+        guide_id=GuideItem.objects.order_by("pk").values_list("pk", flat=True).first() or 0,
+        target_user_id=users["bidder"].pk,
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    method: str
+    allowed: frozenset[str]
+    kwargs: Callable[[World], dict[str, object]] = lambda world: {}
+    data: Callable[[World], dict[str, object]] = lambda world: {}
+
+
+MATRIX: list[Page] = [
+    Page("portal:home", "get", ALL),
+    Page("portal:guide", "get", ALL),
+    Page("portal:guide_create", "get", frozenset({"center_staff"})),
+    Page("portal:guide_edit", "get", frozenset({"center_staff"}), lambda w: {"pk": w.guide_id}),
+    Page("portal:workbench", "get", SIGNED_IN),
+    Page("set_language", "post", ALL, data=lambda w: {"language": "en", "next": "/"}),
+    Page("accounts:login", "get", ALL),
+    Page("accounts:login_verify", "get", ALL),
+    Page("accounts:login_enrol", "get", ALL),
+    Page("accounts:logout", "post", ALL),
+    Page("accounts:register", "get", ALL),
+    Page("accounts:user_list", "get", frozenset({"security_admin"})),
+    Page("accounts:user_detail", "get", frozenset({"security_admin"}), lambda w: {"pk": w.target_user_id}),
+    Page("catalog:tree", "get", ALL),
+    Page("catalog:create", "get", frozenset({"system_admin"})),
+    Page("catalog:edit", "get", frozenset({"system_admin"}), lambda w: {"code": "A01"}),
+    Page("catalog:retire", "post", frozenset({"system_admin"}), lambda w: {"code": "A01"}),
+    Page("rules:list", "get", ALL),
+    Page("rules:calendar", "get", ALL, lambda w: {"year": 2026}),
+    Page("rules:calendar_day_edit", "get", frozenset({"center_staff"}), lambda w: {"date": "2026-10-08"}),
+    Page("rules:rule_version_create", "get", frozenset({"system_admin"})),
+    Page("projects:list", "get", PROJECT_VIEWERS),
+    Page("projects:register", "get", REGISTRANTS),
+    Page("projects:detail", "get", PROJECT_PARTIES, lambda w: {"deal_code": w.deal_code}),
+    Page(
+        "supervision:project_suspend",
+        "post",
+        frozenset({"supervisor"}),
+        lambda w: {"deal_code": w.deal_code},
+        lambda w: {"reason": "矩阵测试"},
+    ),
+    Page("supervision:project_resume", "post", frozenset({"supervisor"}), lambda w: {"deal_code": w.deal_code}),
+    Page("disclosure:list", "get", ALL),
+    Page("disclosure:create", "get", frozenset({"center_staff"})),
+    Page("disclosure:detail", "get", ALL, lambda w: {"pk": w.notice_id}),
+    Page("witness:public", "get", ALL),
+    Page("witness:events", "get", WITNESS_READERS),
+]
+
+
+@dataclass(frozen=True)
+class ApiOp:
+    method: str
+    path: str  # OpenAPI path with {params}
+    allowed: frozenset[str]
+    body: Callable[[World], dict[str, object]] = lambda world: {}
+
+
+API_MATRIX: list[ApiOp] = [
+    ApiOp("post", "/api/v1/accounts/registrations", ALL),
+    ApiOp("get", "/api/v1/accounts/uscc/{code}", ALL),
+    ApiOp("get", "/api/v1/accounts/me", SIGNED_IN),
+    ApiOp("get", "/api/v1/catalog/", ALL),
+    ApiOp("post", "/api/v1/catalog/", frozenset({"system_admin"})),
+    ApiOp("get", "/api/v1/catalog/{code}", ALL),
+    ApiOp("patch", "/api/v1/catalog/{code}", frozenset({"system_admin"})),
+    ApiOp("post", "/api/v1/catalog/{code}/retire", frozenset({"system_admin"})),
+    ApiOp("post", "/api/v1/projects/", REGISTRANTS),
+    ApiOp("get", "/api/v1/projects/", PROJECT_VIEWERS),
+    ApiOp("get", "/api/v1/projects/{deal_code}", PROJECT_PARTIES),
+    ApiOp("get", "/api/v1/witness/head", ALL),
+    ApiOp("get", "/api/v1/witness/checkpoints", ALL),
+    ApiOp("get", "/api/v1/witness/events", WITNESS_READERS),
+    ApiOp(
+        "post", "/api/v1/supervision/projects/{deal_code}/suspend", frozenset({"supervisor"}), lambda w: {"reason": "x"}
+    ),
+    ApiOp(
+        "post", "/api/v1/supervision/projects/{deal_code}/resume", frozenset({"supervisor"}), lambda w: {"reason": "x"}
+    ),
+    ApiOp("get", "/api/v1/notices/", ALL),
+    ApiOp("get", "/api/v1/notices/{notice_id}", ALL),
+    ApiOp("get", "/api/v1/rules/", ALL),
+    ApiOp("get", "/api/v1/rules/periods/deadline", ALL),
+    ApiOp("get", "/api/v1/rules/calendar/{year}", ALL),
+]
+
+# Served by django-ninja itself, public by design (the OpenAPI document and its viewer).
+API_SELF_DESCRIPTION = {"api:openapi-json", "api:openapi-view", "api:api-root"}
+
+
+def _walk(patterns, namespace=""):  # type: ignore[no-untyped-def]
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = (
+                f"{namespace}:{pattern.namespace}"
+                if namespace and pattern.namespace
+                else (pattern.namespace or namespace)
+            )
+            yield from _walk(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace else (pattern.name or "")
+            yield name, pattern
+
+
+def _client(world: World, actor: str) -> Client:
+    if actor == "anonymous":
+        return Client()
+    return signed_in_client(world.users[actor])
+
+
+def _denied(response) -> bool:  # type: ignore[no-untyped-def]
+    if response.status_code in (401, 403, 404):
+        return True
+    location = response.get("Location", "") if response.status_code == 302 else ""
+    return "/accounts/login/" in location and "next=" in location
+
+
+def _fill(path: str, world: World) -> str:
+    return (
+        path.replace("{deal_code}", world.deal_code)
+        .replace("{notice_id}", str(world.notice_id))
+        .replace("{code}", "A01")
+        .replace("{year}", "2026")
+    )
+
+
+def test_every_page_is_in_the_matrix_and_declares_its_access():
+    names = {page.name for page in MATRIX}
+    missing, undeclared = [], []
+    for name, pattern in _walk(get_resolver().url_patterns):
+        if name.startswith("api:"):
+            continue
+        if name not in names:
+            missing.append(name)
+        if name != "set_language" and not hasattr(pattern.callback, "ggzy_access"):
+            undeclared.append(name)
+    assert not missing, f"pages missing from the permission matrix: {missing}"
+    assert not undeclared, f"views that do not declare who may open them: {undeclared}"
+
+
+def test_every_api_operation_is_in_the_matrix():
+    from config.api import api
+
+    schema = api.get_openapi_schema()
+    operations = {(method, path) for path, ops in schema["paths"].items() for method in ops}
+    covered = {(op.method, op.path) for op in API_MATRIX}
+    assert operations - covered == set(), f"API operations missing from the matrix: {operations - covered}"
+    assert covered - operations == set(), f"matrix lists operations that do not exist: {covered - operations}"
+    api_names = {name for name, _pattern in _walk(get_resolver().url_patterns) if name.startswith("api:")}
+    assert api_names >= API_SELF_DESCRIPTION
+
+
+def _run(world: World, actor: str, method: str, url: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    # Each request is rolled back, so one actor's successful act does not change the next one's case.
+    sid = transaction.savepoint()
+    try:
+        return getattr(_client(world, actor), method)(url, **kwargs)
+    finally:
+        transaction.savepoint_rollback(sid)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", MATRIX, ids=lambda page: f"{page.method}:{page.name}")
+def test_page_access(page: Page):
+    world = build_world()
+    url = reverse(page.name, kwargs=page.kwargs(world))
+    wrong = []
+    for actor in ACTORS:
+        response = _run(world, actor, page.method, url, data=page.data(world))
+        if _denied(response) == (actor in page.allowed):
+            wrong.append(f"{actor}: {response.status_code} {response.get('Location', '')}")
+    assert not wrong, f"{page.method.upper()} {url}: " + "; ".join(wrong)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("op", API_MATRIX, ids=lambda op: f"{op.method}:{op.path}")
+def test_api_access(op: ApiOp):
+    world = build_world()
+    url = _fill(op.path, world)
+    wrong = []
+    for actor in ACTORS:
+        kwargs: dict[str, object] = {}
+        if op.method != "get":
+            kwargs = {"data": op.body(world), "content_type": "application/json"}
+        response = _run(world, actor, op.method, url, **kwargs)
+        denied = response.status_code in (401, 403, 404)
+        if denied == (actor in op.allowed):
+            wrong.append(f"{actor}: {response.status_code}")
+        if actor == "anonymous" and denied:
+            assert response.status_code == 401, f"anonymous should get 401 on {url}"
+    assert not wrong, f"{op.method.upper()} {url}: " + "; ".join(wrong)
+
+
+@pytest.mark.django_db
+def test_no_trading_center_account_can_suspend_a_project():
+    world = build_world()
+    for actor in ("center_staff", "system_admin", "security_admin", "audit_admin"):
+        client = _client(world, actor)
+        page = client.post(
+            reverse("supervision:project_suspend", kwargs={"deal_code": world.deal_code}), {"reason": "x"}
+        )
+        api = client.post(
+            f"/api/v1/supervision/projects/{world.deal_code}/suspend", {"reason": "x"}, content_type="application/json"
+        )
+        assert page.status_code == 403 and api.status_code == 403
+    from ggzy.projects.models import Project
+
+    assert Project.objects.get(deal_code=world.deal_code).status == "registered"
+
+
+@pytest.mark.django_db
+def test_api_session_writes_need_the_csrf_token():
+    world = build_world()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["supervisor"])
+    session = client.session
+    from ggzy.accounts.middleware import GENERATION_KEY
+
+    session[GENERATION_KEY] = world.users["supervisor"].session_generation
+    session.save()
+    response = client.post(
+        f"/api/v1/supervision/projects/{world.deal_code}/suspend", {"reason": "x"}, content_type="application/json"
+    )
+    assert response.status_code in (401, 403)
