@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from . import services
 from .api_auth import signed_in
@@ -35,11 +35,11 @@ def _user_out(user: User) -> UserOut:
 
 
 @router.post("/registrations", response={201: RegistrationOut}, auth=None, summary="市场主体自助注册")
-def registration_create(request: HttpRequest, payload: RegistrationIn) -> tuple[int, RegistrationOut]:
+def registration_create(request: HttpRequest, payload: RegistrationIn) -> Status[RegistrationOut]:
     registration = services.market_entity_register(**payload.dict())
     org_out = _org_out(registration.organization)
     assert org_out is not None
-    return 201, RegistrationOut(organization=org_out, user=_user_out(registration.user))
+    return Status(201, RegistrationOut(organization=org_out, user=_user_out(registration.user)))
 
 
 @router.get("/uscc/{code}", response=UsccCheckOut, auth=None, summary="校验统一社会信用代码")

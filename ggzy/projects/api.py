@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from ggzy.accounts import selectors as accounts_selectors
 from ggzy.accounts.api_auth import HasCapability
@@ -31,7 +31,7 @@ def _org(errors: dict[str, list[str]], field: str, uscc: str | None) -> Organiza
 
 
 @router.post("/", response={201: ProjectOut}, auth=HasCapability(Capability.PROJECT_REGISTER), summary="项目进场登记")
-def project_create(request: HttpRequest, payload: ProjectIn) -> tuple[int, ProjectOut]:
+def project_create(request: HttpRequest, payload: ProjectIn) -> Status[ProjectOut]:
     errors: dict[str, list[str]] = {}
     owner = _org(errors, "owner_uscc", payload.owner_uscc)
     agent = _org(errors, "agent_uscc", payload.agent_uscc)
@@ -64,7 +64,7 @@ def project_create(request: HttpRequest, payload: ProjectIn) -> tuple[int, Proje
             for lot in payload.lots
         ],
     )
-    return 201, project_out(selectors.project_get_for(request.user, project.deal_code))
+    return Status(201, project_out(selectors.project_get_for(request.user, project.deal_code)))
 
 
 @router.get("/", response=list[ProjectOut], auth=can_view, summary="我可见的项目")
