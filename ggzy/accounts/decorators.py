@@ -10,9 +10,16 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from .models import User
 from .policies import Capability, has
 
 View = Callable[..., HttpResponse]
+
+
+class AuthedRequest(HttpRequest):
+    """The request a protected view receives: its user is signed in."""
+
+    user: User
 
 
 def public(view: View) -> View:

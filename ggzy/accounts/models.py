@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -68,8 +68,6 @@ class User(AbstractUser):
     # Bumped to end every session of the user at once (account disabled, roles changed).
     session_generation = models.PositiveIntegerField(_("会话代次"), default=0)
 
-    objects = UserManager()
-
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
@@ -78,17 +76,17 @@ class User(AbstractUser):
         return self.full_name or self.username
 
     def role_codes(self) -> list[str]:
-        cached = getattr(self, "_role_codes", None)
+        cached: list[str] | None = self.__dict__.get("_role_codes")
         if cached is None:
             cached = sorted(self.role_assignments.values_list("role", flat=True)) if self.pk else []
-            self._role_codes = cached
+            self.__dict__["_role_codes"] = cached
         return list(cached)
 
     def has_role(self, role: str) -> bool:
         return role in self.role_codes()
 
     def forget_roles(self) -> None:
-        self._role_codes = None
+        self.__dict__.pop("_role_codes", None)
 
 
 class RoleAssignment(models.Model):

@@ -20,7 +20,7 @@ from ggzy.core.http import client_address
 
 from . import selectors, services
 from .choices import Role
-from .decorators import capability_required, public
+from .decorators import AuthedRequest, capability_required, public
 from .forms import LoginForm, RegistrationForm, RoleChangeForm, TotpForm
 from .middleware import GENERATION_KEY, LAST_SEEN_KEY
 from .models import TotpDevice, User
@@ -158,7 +158,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Capability.ROLES_MANAGE)
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(User.objects.select_related("organization"), pk=pk)
     form = RoleChangeForm(request.POST or None)
     if request.method == "POST":

@@ -152,109 +152,125 @@ def load() -> dict[str, int]:
             created["organizations"] += 1
         orgs[spec.key] = org
     users: dict[str, User] = {}
-    for spec in USERS:
-        user = User.objects.filter(username=spec.username).first()
+    for person in USERS:
+        user = User.objects.filter(username=person.username).first()
         if user is None:
             user = accounts_services.user_create(
                 actor=None,
-                organization=orgs[spec.org] if spec.org else None,
-                username=spec.username,
+                organization=orgs[person.org] if person.org else None,
+                username=person.username,
                 password=DEMO_PASSWORD,
-                full_name=spec.full_name,
-                roles=spec.roles,
+                full_name=person.full_name,
+                roles=person.roles,
             )
             created["users"] += 1
             if accounts_services.mfa_required(user):
                 TotpDevice.objects.create(user=user, secret=demo_totp_secret(user.username), confirmed_at=clock.now())
-        users[spec.username] = user
+        users[person.username] = user
     created["projects"] += _projects(orgs, users)
     created["notices"] += _notices()
     return created
 
 
+@dataclass(frozen=True)
+class ProjectSpec:
+    actor: str
+    name: str
+    trade_type: str
+    method: str
+    category: str | None
+    owner: str
+    agent: str | None
+    supervisor: str
+    region_code: str
+    budget_fen: int
+    funding_source: str
+    lots: tuple[tuple[str, int], ...]
+    voluntary: bool = False
+
+
+PROJECTS = [
+    ProjectSpec(
+        "tiancheng",
+        "伊宁市解放路道路改造工程施工",
+        TradeType.CONSTRUCTION,
+        ProcurementMethod.OPEN_TENDER,
+        "A01",
+        "chengtou",
+        "tiancheng",
+        "zhujian",
+        "654002",
+        3_860_000_000,
+        "财政资金",
+        (("第一标段（K0+000—K2+300）", 1_950_000_000), ("第二标段（K2+300—K4+800）", 1_910_000_000)),
+    ),
+    ProjectSpec(
+        "hengxin",
+        "伊犁州人民医院医用设备采购项目",
+        TradeType.GOVERNMENT_PROCUREMENT,
+        ProcurementMethod.OPEN_TENDER,
+        "B01",
+        "yiyuan",
+        "hengxin",
+        "caizheng",
+        "654000",
+        680_000_000,
+        "财政预算资金",
+        (("包1：彩色超声诊断仪", 420_000_000), ("包2：全自动生化分析仪", 260_000_000)),
+    ),
+    ProjectSpec(
+        "guotou",
+        "伊犁州国投公司所持某商贸公司40%股权转让",
+        TradeType.STATE_PROPERTY,
+        ProcurementMethod.LISTING,
+        "E",
+        "guotou",
+        None,
+        "guozi",
+        "654000",
+        1_250_000_000,
+        "—",
+        (("40%股权", 1_250_000_000),),
+    ),
+    ProjectSpec(
+        "chengtou",
+        "伊宁市城投公司办公楼物业服务（自愿进场）",
+        TradeType.OTHER,
+        ProcurementMethod.OPEN_TENDER,
+        None,
+        "chengtou",
+        None,
+        "fagai",
+        "654002",
+        48_000_000,
+        "企业自有资金",
+        (("物业服务", 48_000_000),),
+        voluntary=True,
+    ),
+]
+
+
 def _projects(orgs: dict[str, Organization], users: dict[str, User]) -> int:
-    today = clock.today()
     count = 0
-    specs = [
-        dict(
-            actor=users["tiancheng"],
-            name="伊宁市解放路道路改造工程施工",
-            trade_type=TradeType.CONSTRUCTION,
-            procurement_method=ProcurementMethod.OPEN_TENDER,
-            category="A01",
-            owner=orgs["chengtou"],
-            agent=orgs["tiancheng"],
-            supervisor=orgs["zhujian"],
-            region_code="654002",
-            budget_fen=3_860_000_000,
-            funding_source="财政资金",
-            lots=[("第一标段（K0+000—K2+300）", 1_950_000_000), ("第二标段（K2+300—K4+800）", 1_910_000_000)],
-        ),
-        dict(
-            actor=users["hengxin"],
-            name="伊犁州人民医院医用设备采购项目",
-            trade_type=TradeType.GOVERNMENT_PROCUREMENT,
-            procurement_method=ProcurementMethod.OPEN_TENDER,
-            category="B01",
-            owner=orgs["yiyuan"],
-            agent=orgs["hengxin"],
-            supervisor=orgs["caizheng"],
-            region_code="654000",
-            budget_fen=680_000_000,
-            funding_source="财政预算资金",
-            lots=[("包1：彩色超声诊断仪", 420_000_000), ("包2：全自动生化分析仪", 260_000_000)],
-        ),
-        dict(
-            actor=users["guotou"],
-            name="伊犁州国投公司所持某商贸公司40%股权转让",
-            trade_type=TradeType.STATE_PROPERTY,
-            procurement_method=ProcurementMethod.LISTING,
-            category="E",
-            owner=orgs["guotou"],
-            agent=None,
-            supervisor=orgs["guozi"],
-            region_code="654000",
-            budget_fen=1_250_000_000,
-            funding_source="—",
-            lots=[("40%股权", 1_250_000_000)],
-        ),
-        dict(
-            actor=users["chengtou"],
-            name="伊宁市城投公司办公楼物业服务（自愿进场）",
-            trade_type=TradeType.OTHER,
-            procurement_method=ProcurementMethod.OPEN_TENDER,
-            category=None,
-            owner=orgs["chengtou"],
-            agent=None,
-            supervisor=orgs["fagai"],
-            region_code="654002",
-            budget_fen=48_000_000,
-            funding_source="企业自有资金",
-            lots=[("物业服务", 48_000_000)],
-            voluntary=True,
-        ),
-    ]
-    for spec in specs:
-        if Project.objects.filter(name=spec["name"], owner=spec["owner"]).exists():
+    for spec in PROJECTS:
+        if Project.objects.filter(name=spec.name, owner=orgs[spec.owner]).exists():
             continue
-        category = catalog_selectors.category_get(spec["category"]) if spec["category"] else None
         project_services.project_register(
-            actor=spec["actor"],
-            name=spec["name"],
-            trade_type=spec["trade_type"],
-            procurement_method=spec["procurement_method"],
-            catalog_category=category,
-            owner=spec["owner"],
-            agent=spec["agent"],
-            supervisor=spec["supervisor"],
-            region_code=spec["region_code"],
-            budget_fen=spec["budget_fen"],
-            funding_source=spec["funding_source"],
-            lots=[project_services.LotInput(name=name, budget_fen=fen) for name, fen in spec["lots"]],
-            voluntary_entry=spec.get("voluntary", False),
+            actor=users[spec.actor],
+            name=spec.name,
+            trade_type=spec.trade_type,
+            procurement_method=spec.method,
+            catalog_category=catalog_selectors.category_get(spec.category) if spec.category else None,
+            owner=orgs[spec.owner],
+            agent=orgs[spec.agent] if spec.agent else None,
+            supervisor=orgs[spec.supervisor],
+            region_code=spec.region_code,
+            budget_fen=spec.budget_fen,
+            funding_source=spec.funding_source,
+            lots=[project_services.LotInput(name=name, budget_fen=fen) for name, fen in spec.lots],
+            voluntary_entry=spec.voluntary,
         )
         count += 1
-    del today
     return count
 
 

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from ggzy.accounts.decorators import capability_required, public
+from ggzy.accounts.decorators import AuthedRequest, capability_required, public
 from ggzy.accounts.policies import Capability
 from ggzy.core.forms import apply_errors
 
@@ -42,7 +42,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(Capability.NOTICE_PUBLISH)
-def notice_create(request: HttpRequest) -> HttpResponse:
+def notice_create(request: AuthedRequest) -> HttpResponse:
     form = NoticeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,7 +8,7 @@ from .choices import GuideSection
 from .models import GuideItem
 
 
-def guide_sections() -> list[tuple[str, list[GuideItem]]]:
+def guide_sections() -> list[tuple[object, list[GuideItem]]]:
     items = GuideItem.objects.order_by("section", "sort_order", "id")
     order = {value: index for index, value in enumerate(GuideSection.values)}
     grouped = [(GuideSection(section).label, list(rows)) for section, rows in groupby(items, key=lambda i: i.section)]

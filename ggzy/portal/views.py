@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from ggzy.accounts.decorators import capability_required, login_required, public
+from ggzy.accounts.decorators import AuthedRequest, capability_required, login_required, public
 from ggzy.accounts.policies import Capability, capabilities_of
 from ggzy.core import clock
 from ggzy.core.choices import TradeType
@@ -61,7 +61,7 @@ def guide_item_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
 
 
 @login_required
-def workbench(request: HttpRequest) -> HttpResponse:
+def workbench(request: AuthedRequest) -> HttpResponse:
     capabilities = capabilities_of(request.user)
     context = {
         "caps": {capability.name: capability in capabilities for capability in Capability},

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from ggzy.accounts import selectors as accounts_selectors
-from ggzy.accounts.decorators import capability_required
+from ggzy.accounts.decorators import AuthedRequest, capability_required
 from ggzy.accounts.policies import Capability
 from ggzy.core.forms import apply_errors
 from ggzy.witness import selectors as witness_selectors
@@ -25,7 +25,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Capability.PROJECT_REGISTER)
-def project_register(request: HttpRequest) -> HttpResponse:
+def project_register(request: AuthedRequest) -> HttpResponse:
     form = ProjectForm(request.POST or None)
     lots = LotFormSet(request.POST or None, prefix="lots")
     if request.method == "POST" and form.is_valid() and lots.is_valid():

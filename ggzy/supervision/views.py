@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ggzy.accounts.decorators import capability_required
+from ggzy.accounts.decorators import AuthedRequest, capability_required
 from ggzy.accounts.policies import Capability
 from ggzy.projects import selectors as project_selectors
 from ggzy.projects import services as project_services
@@ -17,7 +17,7 @@ from ggzy.projects import services as project_services
 
 @capability_required(Capability.SUPERVISE)
 @require_POST
-def project_suspend(request: HttpRequest, deal_code: str) -> HttpResponse:
+def project_suspend(request: AuthedRequest, deal_code: str) -> HttpResponse:
     project = project_selectors.project_get_for(request.user, deal_code)
     try:
         project_services.project_suspend(actor=request.user, project=project, reason=request.POST.get("reason", ""))
@@ -31,7 +31,7 @@ def project_suspend(request: HttpRequest, deal_code: str) -> HttpResponse:
 
 @capability_required(Capability.SUPERVISE)
 @require_POST
-def project_resume(request: HttpRequest, deal_code: str) -> HttpResponse:
+def project_resume(request: AuthedRequest, deal_code: str) -> HttpResponse:
     project = project_selectors.project_get_for(request.user, deal_code)
     try:
         project_services.project_resume(actor=request.user, project=project, reason=request.POST.get("reason", ""))

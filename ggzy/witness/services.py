@@ -60,7 +60,7 @@ def event_record(
     head = _lock_head()
     occurred_at = clock.now()
     seq = head.seq + 1
-    fields = {
+    fields: dict[str, Any] = {
         "seq": seq,
         "occurred_at": occurred_at,
         "actor_id": actor_id,

@@ -17,7 +17,7 @@ from ggzy.core import clock
 PASSWORD = "Test-password-2026"
 _counter = itertools.count(1)
 
-ROLE_ORG_KIND = {
+ROLE_ORG_KIND: dict[str, str] = {
     Role.CENTER_STAFF: OrganizationKind.TRADING_CENTER,
     Role.SYSTEM_ADMIN: OrganizationKind.TRADING_CENTER,
     Role.SECURITY_ADMIN: OrganizationKind.TRADING_CENTER,

@@ -22,7 +22,7 @@ def _append(count: int) -> list[WitnessEvent]:
     ]
 
 
-def _raw(sql: str, params: list[object]) -> None:
+def _raw(sql: str, params: list) -> None:
     """Tamper as a database administrator would: switch off the append-only guard first."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

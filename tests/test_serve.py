@@ -1,0 +1,76 @@
+"""`manage.py serve` (what `make run` starts): the ASGI server answers the home page and the
+OpenAPI document, the worker runs beside it, and both stop together."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="serves the embedded default")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, dict[str, str], bytes]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+
+
+def test_serve_answers_home_and_openapi_then_stops(tmp_path):
+    env = {
+        **os.environ,
+        "GGZY_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "GGZY_DATA_DIR": str(tmp_path),
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, headers, body = _get(base + "/")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not start"
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                time.sleep(0.2)
+        assert status == 200
+        assert "伊犁州公共资源交易平台" in body.decode()
+        assert "script-src 'self'" in headers["content-security-policy"]
+        status, _headers, body = _get(base + "/api/v1/openapi.json")
+        assert status == 200
+        assert json.loads(body)["openapi"].startswith("3.")
+        status, _headers, _body = _get(base + "/static/ggzy/ggzy.css")
+        assert status == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    assert "worker started" in output
+    assert server.returncode == 0, output[-2000:]
