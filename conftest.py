@@ -19,6 +19,30 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
         reference_data.load()
 
 
+_BLOCKER = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):  # type: ignore[no-untyped-def]
+    """After a transactional test's flush (which ran in the teardown just finished), load the
+    reference data again so that the tests after it find what every installation has."""
+    yield
+    if not getattr(item, "ggzy_flushes", False) or _BLOCKER is None:
+        return
+    from django.db import connections
+
+    from ggzy.core import reference_data
+    from ggzy.witness import db as witness_db
+
+    witness_db._state.purge = False
+    with _BLOCKER.unblock():
+        for connection in connections.all():
+            if connection.vendor == "postgresql" and connection.connection is not None:
+                with connection.cursor() as cursor:
+                    cursor.execute("RESET ggzy.witness_purge")
+        reference_data.load()
+
+
 @pytest.fixture(autouse=True)
 def _witness_purge_for_flush(request):  # type: ignore[no-untyped-def]
     """Transactional tests end with a flush of every table; the witness log's append-only
@@ -33,6 +57,10 @@ def _witness_purge_for_flush(request):  # type: ignore[no-untyped-def]
     if not transactional:
         yield
         return
+
+    global _BLOCKER
+    _BLOCKER = request.getfixturevalue("django_db_blocker")
+    request.node.ggzy_flushes = True
     request.getfixturevalue("transactional_db")
     yield
     from django.db import connections

@@ -10,6 +10,7 @@ from ggzy.disclosure.api import router as disclosure_router
 from ggzy.projects.api import router as projects_router
 from ggzy.rules.api import router as rules_router
 from ggzy.supervision.api import router as supervision_router
+from ggzy.tendering.api import router as tendering_router
 from ggzy.witness.api import router as witness_router
 
 api = NinjaAPI(
@@ -25,4 +26,5 @@ api.add_router("/projects", projects_router)
 api.add_router("/rules", rules_router)
 api.add_router("/witness", witness_router)
 api.add_router("/supervision", supervision_router)
+api.add_router("/tenders", tendering_router)
 api.add_router("/notices", disclosure_router)

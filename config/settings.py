@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ggzy.catalog",
     "ggzy.projects",
     "ggzy.supervision",
+    "ggzy.tendering",
     "ggzy.disclosure",
     "ggzy.portal",
 ]

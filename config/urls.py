@@ -12,6 +12,7 @@ urlpatterns = [
     path("rules/", include("ggzy.rules.urls")),
     path("witness/", include("ggzy.witness.urls")),
     path("supervision/", include("ggzy.supervision.urls")),
+    path("tenders/", include("ggzy.tendering.urls")),
     path("notices/", include("ggzy.disclosure.urls")),
     path("", include("ggzy.portal.urls")),
 ]

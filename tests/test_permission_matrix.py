@@ -7,6 +7,7 @@ not declare who may open it. Later issues extend MATRIX and API_MATRIX.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,12 +19,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ggzy.accounts.choices import OrganizationKind, Role, Sector
 from ggzy.accounts.models import User
 from ggzy.catalog import selectors as catalog_selectors
+from ggzy.core import clock
 from ggzy.core.choices import ProcurementMethod, TradeType
 from ggzy.core.testing.parties import make_org, make_user, signed_in_client
 from ggzy.disclosure import services as disclosure_services
 from ggzy.disclosure.choices import NoticeType
 from ggzy.portal.models import GuideItem
 from ggzy.projects import services as project_services
+from ggzy.tendering import services as tendering_services
 
 ACTORS = [
     "anonymous",
@@ -54,6 +57,8 @@ WITNESS_READERS = frozenset({"center_staff", "supervisor", "supervisor_other", "
 class World:
     users: dict[str, User]
     deal_code: str
+    tender_code: str
+    document_id: int
     notice_id: int
     guide_id: int
     target_user_id: int
@@ -91,6 +96,18 @@ def build_world() -> World:
         funding_source="财政资金",
         lots=[project_services.LotInput(name="一标段", budget_fen=500_000_000)],
     )
+    tender = tendering_services.tender_create(
+        actor=users["agent"],
+        project=project,
+        lots=[tendering_services.LotTerms(lot=project.lots.get())],
+        title="矩阵测试招标公告",
+        notice_body="正文",
+        evaluation_method="weighted_scoring",
+        bid_deadline=clock.now() + dt.timedelta(days=40),
+        bid_validity_days=90,
+    )
+    document = tendering_services.tender_document_add(actor=users["agent"], tender=tender, name="a.pdf", content=b"x")
+    tendering_services.tender_publish(actor=users["agent"], tender=tender)
     notice = disclosure_services.notice_publish(
         actor=None,
         title="矩阵测试公告",
@@ -103,6 +120,8 @@ def build_world() -> World:
     return World(
         users=users,
         deal_code=project.deal_code,
+        tender_code=tender.code,
+        document_id=document.pk,
         notice_id=notice.pk,
         guide_id=GuideItem.objects.order_by("pk").values_list("pk", flat=True).first() or 0,
         target_user_id=users["bidder"].pk,
@@ -151,6 +170,17 @@ MATRIX: list[Page] = [
         lambda w: {"reason": "矩阵测试"},
     ),
     Page("supervision:project_resume", "post", frozenset({"supervisor"}), lambda w: {"deal_code": w.deal_code}),
+    Page("tendering:list", "get", ALL),
+    Page("tendering:create", "get", frozenset({"owner", "agent"}), lambda w: {"deal_code": w.deal_code}),
+    Page("tendering:detail", "get", ALL, lambda w: {"code": w.tender_code}),
+    Page("tendering:document_upload", "post", frozenset({"owner", "agent"}), lambda w: {"code": w.tender_code}),
+    Page(
+        "tendering:document_download",
+        "get",
+        ALL,
+        lambda w: {"code": w.tender_code, "document_id": w.document_id},
+    ),
+    Page("tendering:publish", "post", frozenset({"owner", "agent"}), lambda w: {"code": w.tender_code}),
     Page("disclosure:list", "get", ALL),
     Page("disclosure:create", "get", frozenset({"center_staff"})),
     Page("disclosure:detail", "get", ALL, lambda w: {"pk": w.notice_id}),
@@ -188,6 +218,8 @@ API_MATRIX: list[ApiOp] = [
     ApiOp(
         "post", "/api/v1/supervision/projects/{deal_code}/resume", frozenset({"supervisor"}), lambda w: {"reason": "x"}
     ),
+    ApiOp("get", "/api/v1/tenders/", ALL),
+    ApiOp("get", "/api/v1/tenders/{code}", ALL),
     ApiOp("get", "/api/v1/notices/", ALL),
     ApiOp("get", "/api/v1/notices/{notice_id}", ALL),
     ApiOp("get", "/api/v1/rules/", ALL),
@@ -230,6 +262,7 @@ def _fill(path: str, world: World) -> str:
     return (
         path.replace("{deal_code}", world.deal_code)
         .replace("{notice_id}", str(world.notice_id))
+        .replace("/tenders/{code}", "/tenders/" + world.tender_code)
         .replace("{code}", "A01")
         .replace("{year}", "2026")
     )

@@ -20,6 +20,7 @@ class Capability(StrEnum):
     # market entities
     PROJECT_REGISTER = "project.register"
     PROJECT_VIEW_OWN = "project.view_own"
+    TENDER_MANAGE = "tender.manage"
     # trading center: witness, venue, information, archive and expert-draw services
     PROJECT_VIEW_ALL = "project.view_all"
     CALENDAR_MANAGE = "calendar.manage"
@@ -46,8 +47,8 @@ C = Capability
 SUPERVISORY_CAPABILITIES = frozenset({C.SUPERVISE, C.APPROVE, C.FILE, C.PENALISE, C.BLACKLIST})
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.OWNER: frozenset({C.PROJECT_REGISTER, C.PROJECT_VIEW_OWN}),
-    Role.AGENT: frozenset({C.PROJECT_REGISTER, C.PROJECT_VIEW_OWN}),
+    Role.OWNER: frozenset({C.PROJECT_REGISTER, C.PROJECT_VIEW_OWN, C.TENDER_MANAGE}),
+    Role.AGENT: frozenset({C.PROJECT_REGISTER, C.PROJECT_VIEW_OWN, C.TENDER_MANAGE}),
     Role.BIDDER: frozenset(),
     Role.EXPERT: frozenset(),
     Role.CENTER_STAFF: frozenset(

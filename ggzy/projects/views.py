@@ -12,6 +12,7 @@ from ggzy.accounts import selectors as accounts_selectors
 from ggzy.accounts.decorators import AuthedRequest, capability_required
 from ggzy.accounts.policies import Capability
 from ggzy.core.forms import apply_errors
+from ggzy.tendering import policies as tendering_policies
 from ggzy.witness import selectors as witness_selectors
 
 from . import policies, selectors, services
@@ -79,5 +80,6 @@ def project_detail(request: HttpRequest, deal_code: str) -> HttpResponse:
         "project": project,
         "events": events,
         "can_supervise": policies.can_supervise(request.user, project),
+        "can_tender": tendering_policies.can_start(request.user, project),
     }
     return render(request, "projects/project_detail.html", context)

@@ -1,0 +1,38 @@
+"""Choice sets of the tendering app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ggzy.core.choices import ProcurementMethod, TradeType
+
+# This app runs open and invitation tendering for construction and government procurement.
+TENDER_METHODS = (ProcurementMethod.OPEN_TENDER, ProcurementMethod.SELECTIVE_TENDER)
+TENDER_TRADE_TYPES = (TradeType.CONSTRUCTION, TradeType.GOVERNMENT_PROCUREMENT)
+
+
+class TenderStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布（投标中）")
+    CLOSED = "closed", _("投标已截止")
+    CANCELLED = "cancelled", _("已终止")
+
+
+class EvaluationMethod(models.TextChoices):
+    LOWEST_EVALUATED_PRICE = "lowest_evaluated_price", _("经评审的最低投标价法")
+    WEIGHTED_SCORING = "weighted_scoring", _("综合评估法/综合评分法")
+
+
+class OpeningFieldKind(models.TextChoices):
+    MONEY = "money", _("金额（元）")
+    DAYS = "days", _("天数")
+    TEXT = "text", _("文字")
+
+
+# What an opening record reads out unless the tender documents say otherwise
+# (招标投标法 art. 36; rules-cn.md §2.4 opening-room state machine: name, price, duration, quality …).
+DEFAULT_OPENING_FIELDS: list[dict[str, str]] = [
+    {"key": "price", "label": "投标报价", "kind": OpeningFieldKind.MONEY},
+    {"key": "duration", "label": "工期/交货期", "kind": OpeningFieldKind.DAYS},
+    {"key": "quality", "label": "质量标准", "kind": OpeningFieldKind.TEXT},
+    {"key": "project_manager", "label": "项目负责人", "kind": OpeningFieldKind.TEXT},
+]

@@ -1,0 +1,32 @@
+"""Forms of the tendering app."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ggzy.projects.forms import MoneyField
+
+from .choices import EvaluationMethod
+
+
+class TenderForm(forms.Form):
+    title = forms.CharField(label=_("公告标题"), max_length=300)
+    evaluation_method = forms.ChoiceField(label=_("评标办法"), choices=EvaluationMethod.choices)
+    bid_deadline = forms.DateTimeField(
+        label=_("投标截止时间（北京时间）"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("开标在投标截止的同一时间进行。"),
+    )
+    bid_validity_days = forms.IntegerField(label=_("投标有效期（日）"), min_value=1, initial=90)
+    notice_body = forms.CharField(label=_("公告正文"), widget=forms.Textarea)
+
+
+class LotTermsForm(forms.Form):
+    include = forms.BooleanField(label=_("纳入本次招标"), required=False, initial=True)
+    bid_security = MoneyField(label=_("投标保证金（元）"), required=False)
+    ceiling_price = MoneyField(label=_("最高投标限价（元）"), required=False)
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(label=_("招标文件"))

@@ -1,0 +1,63 @@
+"""API schemas of the tendering app."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+
+from .models import Tender
+
+
+class TenderLotOut(Schema):
+    lot_code: str
+    lot_name: str
+    bid_security_fen: int
+    ceiling_price_fen: int | None
+
+
+class TenderDocumentOut(Schema):
+    id: int
+    name: str
+    size: int
+    sha256: str
+
+
+class TenderOut(Schema):
+    code: str
+    deal_code: str
+    title: str
+    procurement_method: str
+    evaluation_method: str
+    status: str
+    bid_deadline: dt.datetime
+    published_at: dt.datetime | None
+    opening_fields: list[dict[str, str]]
+    lots: list[TenderLotOut]
+    documents: list[TenderDocumentOut]
+
+
+def tender_out(tender: Tender) -> TenderOut:
+    return TenderOut(
+        code=tender.code,
+        deal_code=tender.project.deal_code,
+        title=tender.title,
+        procurement_method=tender.procurement_method,
+        evaluation_method=tender.evaluation_method,
+        status=tender.status,
+        bid_deadline=tender.bid_deadline,
+        published_at=tender.published_at,
+        opening_fields=tender.opening_fields,
+        lots=[
+            TenderLotOut(
+                lot_code=item.lot.code,
+                lot_name=item.lot.name,
+                bid_security_fen=item.bid_security_fen,
+                ceiling_price_fen=item.ceiling_price_fen,
+            )
+            for item in tender.tender_lots.all()
+        ],
+        documents=[
+            TenderDocumentOut(id=d.pk, name=d.name, size=d.size, sha256=d.sha256) for d in tender.documents.all()
+        ],
+    )

@@ -1,0 +1,312 @@
+"""Writes of the tendering app: draft, documents, publication, and the close at the deadline.
+
+Every period and count comes from the rule table in force on the project's registration date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ggzy.accounts.models import User
+from ggzy.core import clock
+from ggzy.core.choices import TradeType
+from ggzy.core.locks import lock_instance
+from ggzy.core.money import format_yuan
+from ggzy.disclosure import services as disclosure_services
+from ggzy.disclosure.choices import NoticeType
+from ggzy.jobs import services as jobs_services
+from ggzy.projects.choices import ProjectStatus
+from ggzy.projects.models import Lot, Project
+from ggzy.rules import periods
+from ggzy.rules import selectors as rules_selectors
+from ggzy.witness.services import event_record
+
+from . import policies
+from .choices import (
+    DEFAULT_OPENING_FIELDS,
+    TENDER_METHODS,
+    TENDER_TRADE_TYPES,
+    EvaluationMethod,
+    OpeningFieldKind,
+    TenderStatus,
+)
+from .models import DocumentDownload, Tender, TenderDocument, TenderLot
+
+MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LotTerms:
+    lot: Lot
+    bid_security_fen: int = 0
+    ceiling_price_fen: int | None = None
+
+
+def _rule(project: Project, key: str) -> rules_selectors.RuleValue:
+    return rules_selectors.rule_get(
+        key, trade_type=project.trade_type, method=project.procurement_method, on=project.rules_date
+    )
+
+
+def _snapshot(tender: Tender) -> dict[str, Any]:
+    return {
+        "code": tender.code,
+        "status": tender.status,
+        "bid_deadline": tender.bid_deadline,
+        "evaluation_method": tender.evaluation_method,
+        "lots": [
+            {
+                "lot": item.lot.code,
+                "bid_security_fen": item.bid_security_fen,
+                "ceiling_price_fen": item.ceiling_price_fen,
+            }
+            for item in tender.tender_lots.select_related("lot")
+        ],
+        "documents": [{"name": doc.name, "sha256": doc.sha256} for doc in tender.documents.all()],
+    }
+
+
+def _check_opening_fields(fields: list[dict[str, str]]) -> list[str]:
+    problems = []
+    keys = [field.get("key", "") for field in fields]
+    if "price" not in keys:
+        problems.append(_("开标记录必须读取投标报价（price）。"))
+    if len(set(keys)) != len(keys):
+        problems.append(_("开标记录读取项的键不能重复。"))
+    for field in fields:
+        if not field.get("label") or field.get("kind") not in OpeningFieldKind.values:
+            problems.append(_("开标记录读取项须有名称和类型（金额、天数或文字）。"))
+            break
+    return problems
+
+
+@transaction.atomic
+def tender_create(
+    *,
+    actor: User,
+    project: Project,
+    lots: list[LotTerms],
+    title: str,
+    notice_body: str,
+    evaluation_method: str,
+    bid_deadline: dt.datetime,
+    bid_validity_days: int,
+    opening_fields: list[dict[str, str]] | None = None,
+) -> Tender:
+    """Draft a tender for one or more lots of a project. Nothing is public until it is published."""
+    if not policies.can_manage_project(actor, project):
+        raise PermissionDenied(_("只有项目的招标人或其代理机构可以编制招标公告。"))
+    errors: dict[str, list[str]] = {}
+    if project.trade_type not in TENDER_TRADE_TYPES or project.procurement_method not in TENDER_METHODS:
+        errors.setdefault("project", []).append(_("只有工程建设和政府采购的公开招标、邀请招标项目可以在此发布招标。"))
+    if project.status != ProjectStatus.REGISTERED:
+        errors.setdefault("project", []).append(_("项目当前不能开展招标活动（可能已被行政监督部门暂停）。"))
+    if not lots:
+        errors.setdefault("lots", []).append(_("请至少选择一个标段（包）。"))
+    for terms in lots:
+        if terms.lot.project_id != project.pk:
+            errors.setdefault("lots", []).append(_("所选标段不属于该项目。"))
+    if evaluation_method not in EvaluationMethod.values:
+        errors.setdefault("evaluation_method", []).append(_("请选择评标办法。"))
+    if clock.now() >= bid_deadline:
+        errors.setdefault("bid_deadline", []).append(_("投标截止时间必须晚于现在。"))
+    fields = opening_fields if opening_fields is not None else DEFAULT_OPENING_FIELDS
+    for problem in _check_opening_fields(fields):
+        errors.setdefault("opening_fields", []).append(problem)
+    if errors:
+        raise ValidationError(errors)
+    sequence = Tender.objects.filter(project=project).count() + 1
+    tender = Tender(
+        project=project,
+        code=f"{project.deal_code}-T{sequence:02d}",
+        title=title.strip(),
+        procurement_method=project.procurement_method,
+        evaluation_method=evaluation_method,
+        notice_body=notice_body.strip(),
+        bid_deadline=bid_deadline,
+        bid_validity_days=bid_validity_days,
+        opening_fields=[dict(field) for field in fields],
+        created_at=clock.now(),
+        created_by=actor,
+    )
+    tender.full_clean()
+    tender.save()
+    for terms in lots:
+        item = TenderLot(
+            tender=tender,
+            lot=terms.lot,
+            bid_security_fen=terms.bid_security_fen,
+            ceiling_price_fen=terms.ceiling_price_fen,
+        )
+        item.full_clean()
+        item.save()
+    _check_security(tender)
+    event_record(action="tender.drafted", actor=actor, obj=tender, after=_snapshot(tender))
+    return tender
+
+
+def _check_security(tender: Tender) -> None:
+    """Bid security at most the legal share of the lot's estimate, and at most the cap where one exists."""
+    project = tender.project
+    percent = _rule(project, "tender.bid_security_max_percent").value
+    try:
+        cap: int | None = _rule(project, "tender.bid_security_max_fen").as_int()
+    except rules_selectors.RuleMissing:
+        cap = None
+    for item in tender.tender_lots.select_related("lot"):
+        limit = int(Decimal(item.lot.budget_fen) * percent / 100)
+        if cap is not None:
+            limit = min(limit, cap)
+        if item.bid_security_fen > limit:
+            raise ValidationError(
+                {
+                    "lots": _("“{lot}”的投标保证金{amount}元超过上限{limit}元（{source}）。").format(
+                        lot=item.lot.name,
+                        amount=format_yuan(item.bid_security_fen),
+                        limit=format_yuan(limit),
+                        source=_rule(project, "tender.bid_security_max_percent").source,
+                    )
+                }
+            )
+
+
+def _storage_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "tender-documents"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@transaction.atomic
+def tender_document_add(*, actor: User, tender: Tender, name: str, content: bytes) -> TenderDocument:
+    if not policies.can_manage(actor, tender):
+        raise PermissionDenied(_("只有项目的招标人或其代理机构可以上传招标文件。"))
+    if tender.status != TenderStatus.DRAFT:
+        raise ValidationError(_("招标公告发布后，招标文件只能通过澄清或修改变更。"))
+    if not content:
+        raise ValidationError({"file": _("文件为空。")})
+    if len(content) > MAX_DOCUMENT_BYTES:
+        raise ValidationError({"file": _("文件超过200MB。")})
+    digest = hashlib.sha256(content).hexdigest()
+    storage_name = f"{digest}.bin"
+    target = _storage_dir() / storage_name
+    if not target.exists():
+        temporary = target.with_suffix(".part")
+        temporary.write_bytes(content)
+        temporary.replace(target)
+    document = TenderDocument(
+        tender=tender,
+        name=Path(name).name[:200] or "document",
+        storage_name=storage_name,
+        size=len(content),
+        sha256=digest,
+        uploaded_at=clock.now(),
+    )
+    document.full_clean()
+    document.save()
+    event_record(
+        action="tender.document_added", actor=actor, obj=tender, after={"name": document.name, "sha256": digest}
+    )
+    return document
+
+
+@transaction.atomic
+def tender_publish(*, actor: User, tender: Tender) -> Tender:
+    """Publish the notice and issue the documents now, if the legal periods allow the deadline."""
+    tender = lock_instance(tender)
+    if not policies.can_manage(actor, tender):
+        raise PermissionDenied(_("只有项目的招标人或其代理机构可以发布招标公告。"))
+    if not tender.can_publish():
+        raise ValidationError(_("该招标公告已发布或已终止。"))
+    project = tender.project
+    if project.status != ProjectStatus.REGISTERED:
+        raise ValidationError(_("项目已被暂停，不能发布招标公告。"))
+    now = clock.now()
+    issued = clock.local(now).date()
+    deadline_day = clock.local(tender.bid_deadline).date()
+    errors: list[str] = []
+    if not tender.documents.exists():
+        errors.append(_("请先上传招标文件。"))
+    preparation = _rule(project, "tender.bid_preparation_min_days")
+    earliest = periods.earliest_day_after(issued, preparation)
+    if deadline_day < earliest:
+        errors.append(
+            _(
+                "投标截止时间不得早于{earliest}：自招标文件开始发出之日起至投标截止之日止不得少于{days}日（{source}）。"
+            ).format(earliest=earliest.isoformat(), days=preparation.as_int(), source=preparation.source)
+        )
+    if project.trade_type == TradeType.GOVERNMENT_PROCUREMENT:
+        availability = _rule(project, "gp.document_availability_min_working_days")
+        if periods.working_days_between(issued, deadline_day) < availability.as_int():
+            errors.append(
+                _("招标文件提供期限不得少于{days}个工作日（{source}）。").format(
+                    days=availability.as_int(), source=availability.source
+                )
+            )
+    if errors:
+        raise ValidationError({"bid_deadline": errors})
+    before = tender.status
+    tender.status = TenderStatus.PUBLISHED
+    tender.published_at = now
+    tender.full_clean()
+    tender.save(update_fields=["status", "published_at"])
+    disclosure_services.notice_publish(
+        actor=actor,
+        title=tender.title,
+        notice_type=NoticeType.TENDER,
+        trade_type=project.trade_type,
+        region_code=project.region_code,
+        body=tender.notice_body,
+        project=project,
+        system=True,
+    )
+    jobs_services.job_enqueue(
+        name="tendering.close_submissions",
+        args={"tender_id": tender.pk},
+        run_at=tender.bid_deadline,
+        key=f"tender:{tender.pk}:close",
+    )
+    event_record(action="tender.published", actor=actor, obj=tender, before={"status": before}, after=_snapshot(tender))
+    return tender
+
+
+@transaction.atomic
+def tender_close_submissions(*, tender_id: int) -> Tender:
+    """At the bid deadline, by server time, submissions freeze. Run by the worker; idempotent."""
+    tender = lock_instance(Tender.objects.get(pk=tender_id))
+    if not tender.can_close():
+        return tender
+    if clock.now() < tender.bid_deadline:
+        raise ValidationError(_("投标截止时间未到。"))
+    tender.status = TenderStatus.CLOSED
+    tender.save(update_fields=["status"])
+    event_record(
+        action="tender.submissions_closed",
+        obj=tender,
+        before={"status": TenderStatus.PUBLISHED},
+        after={"status": TenderStatus.CLOSED, "bid_deadline": tender.bid_deadline},
+    )
+    return tender
+
+
+def document_download_record(*, user: Any, document: TenderDocument) -> None:
+    """Anyone may download without registering (报名); a signed-in organization's download is noted,
+    confidentially, so clarifications reach every holder of the documents."""
+    organization_id = getattr(user, "organization_id", None) if getattr(user, "is_authenticated", False) else None
+    if organization_id is None:
+        return
+    with transaction.atomic():
+        DocumentDownload.objects.create(document=document, organization_id=organization_id, downloaded_at=clock.now())
+
+
+def document_path(document: TenderDocument) -> Path:
+    return _storage_dir() / document.storage_name

@@ -1,0 +1,130 @@
+"""Pages of the tendering app."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ggzy.accounts.decorators import AuthedRequest, capability_required, public
+from ggzy.accounts.policies import Capability
+from ggzy.core import clock
+from ggzy.core.forms import apply_errors
+from ggzy.projects import selectors as project_selectors
+
+from . import policies, selectors, services
+from .forms import DocumentForm, LotTermsForm, TenderForm
+
+
+@public
+def tender_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "tendering/tender_list.html", {"tenders": selectors.tenders_public()[:100]})
+
+
+@public
+def tender_detail(request: HttpRequest, code: str) -> HttpResponse:
+    tender = selectors.tender_get_for(request.user, code)
+    context = {
+        "tender": tender,
+        "can_manage": policies.can_manage(request.user, tender),
+        "downloads": selectors.downloads_visible(user=request.user, tender=tender),
+        "document_form": DocumentForm(),
+    }
+    return render(request, "tendering/tender_detail.html", context)
+
+
+@public
+def document_download(request: HttpRequest, code: str, document_id: int) -> HttpResponse:
+    tender = selectors.tender_get_for(request.user, code)
+    document = selectors.document_get_public(tender=tender, document_id=document_id)
+    path = services.document_path(document)
+    if not path.exists():
+        raise Http404
+    services.document_download_record(user=request.user, document=document)
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=document.name)
+    response["X-Content-SHA256"] = document.sha256
+    return response
+
+
+@capability_required(Capability.TENDER_MANAGE)
+def tender_create(request: AuthedRequest, deal_code: str) -> HttpResponse:
+    project = project_selectors.project_get_for(request.user, deal_code)
+    if not policies.can_manage_project(request.user, project):
+        raise PermissionDenied
+    lots = list(project.lots.all())
+    form = TenderForm(request.POST or None, initial={"title": _("{name}招标公告").format(name=project.name)})
+    lot_forms = [LotTermsForm(request.POST or None, prefix=f"lot{lot.pk}") for lot in lots]
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in lot_forms):
+        data = form.cleaned_data
+        deadline = data["bid_deadline"]
+        if deadline.tzinfo is None:
+            deadline = deadline.replace(tzinfo=clock.BEIJING)
+        terms = [
+            services.LotTerms(
+                lot=lot,
+                bid_security_fen=lot_form.cleaned_data["bid_security"] or 0,
+                ceiling_price_fen=lot_form.cleaned_data["ceiling_price"],
+            )
+            for lot, lot_form in zip(lots, lot_forms, strict=True)
+            if lot_form.cleaned_data["include"]
+        ]
+        try:
+            tender = services.tender_create(
+                actor=request.user,
+                project=project,
+                lots=terms,
+                title=data["title"],
+                notice_body=data["notice_body"],
+                evaluation_method=data["evaluation_method"],
+                bid_deadline=deadline,
+                bid_validity_days=data["bid_validity_days"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            for message in exc.message_dict.get("lots", []) + exc.message_dict.get("project", []):
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("招标公告草稿已保存，请上传招标文件后发布。"))
+            return redirect("tendering:detail", code=tender.code)
+    context = {"project": project, "form": form, "lot_forms": list(zip(lots, lot_forms, strict=True))}
+    return render(request, "tendering/tender_form.html", context)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def document_upload(request: AuthedRequest, code: str) -> HttpResponse:
+    tender = selectors.tender_get_for(request.user, code)
+    if not policies.can_manage(request.user, tender):
+        raise PermissionDenied
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.tender_document_add(actor=request.user, tender=tender, name=upload.name, content=upload.read())
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("招标文件已上传。"))
+    else:
+        messages.error(request, _("请选择要上传的文件。"))
+    return redirect("tendering:detail", code=tender.code)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def tender_publish(request: AuthedRequest, code: str) -> HttpResponse:
+    tender = selectors.tender_get_for(request.user, code)
+    if not policies.can_manage(request.user, tender):
+        raise PermissionDenied
+    try:
+        services.tender_publish(actor=request.user, tender=tender)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("招标公告已发布，招标文件即时可供下载。"))
+    return redirect("tendering:detail", code=tender.code)
