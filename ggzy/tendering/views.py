@@ -37,7 +37,7 @@ def tender_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @public
-def document_download(request: HttpRequest, code: str, document_id: int) -> HttpResponse:
+def document_download(request: HttpRequest, code: str, document_id: int) -> FileResponse:
     tender = selectors.tender_get_for(request.user, code)
     document = selectors.document_get_public(tender=tender, document_id=document_id)
     path = services.document_path(document)

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 9, 14, 10, 0, tzinfo=clock.BEIJING)
 
 
-def _world(trade_type: str = TradeType.CONSTRUCTION):
+def _world(trade_type=TradeType.CONSTRUCTION):
     owner = make_user(Role.OWNER)
     agent = make_user(Role.AGENT)
     sector = Sector.HOUSING_CONSTRUCTION if trade_type == TradeType.CONSTRUCTION else Sector.FINANCE
