@@ -29,17 +29,11 @@ def pytest_runtest_teardown(item, nextitem):  # type: ignore[no-untyped-def]
     yield
     if not getattr(item, "ggzy_flushes", False) or _BLOCKER is None:
         return
-    from django.db import connections
-
     from ggzy.core import reference_data
     from ggzy.witness import db as witness_db
 
-    witness_db._state.purge = False
     with _BLOCKER.unblock():
-        for connection in connections.all():
-            if connection.vendor == "postgresql" and connection.connection is not None:
-                with connection.cursor() as cursor:
-                    cursor.execute("RESET ggzy.witness_purge")
+        witness_db.purge_set(allowed=False)
         reference_data.load()
 
 
@@ -63,13 +57,7 @@ def _witness_purge_for_flush(request):  # type: ignore[no-untyped-def]
     request.node.ggzy_flushes = True
     request.getfixturevalue("transactional_db")
     yield
-    from django.db import connections
-
-    witness_db._state.purge = True
-    for connection in connections.all():
-        if connection.vendor == "postgresql" and connection.connection is not None:
-            with connection.cursor() as cursor:
-                cursor.execute("SET ggzy.witness_purge = 'on'")
+    witness_db.purge_set(allowed=True)
 
 
 @pytest.fixture

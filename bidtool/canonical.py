@@ -116,9 +116,7 @@ def parse_canonical_json(data: bytes, *, where: str) -> Any:
     """Parse bytes that must be canonical JSON; refuse any other spelling."""
     try:
         text = data.decode("utf-8")
-        value = json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_float=_no_float, parse_constant=_no_constant
-        )
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_float=_no_float, parse_constant=_no_constant)
     except UnicodeDecodeError as exc:
         raise BidFormatError(f"{where}不是有效的 UTF-8 文本") from exc
     except json.JSONDecodeError as exc:

@@ -4,19 +4,17 @@ OpenAPI document, the worker runs beside it, and both stop together."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+from ggzy.core.testing.installation import ROOT, migrated_sqlite_env
 
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="serves the embedded default")
 
@@ -33,13 +31,7 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
 
 
 def test_serve_answers_home_and_openapi_then_stops(tmp_path):
-    env = {
-        **os.environ,
-        "GGZY_ENV": "development",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-        "GGZY_DATA_DIR": str(tmp_path),
-    }
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    env = migrated_sqlite_env(tmp_path, profile="development")
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port)],

@@ -4,16 +4,15 @@ the chain verifies. Writers queue because every write transaction begins IMMEDIA
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+from ggzy.core.testing.installation import ROOT, migrated_sqlite_env
+
 WRITER = """
 import django, os, sys
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
@@ -39,13 +38,7 @@ pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="the embed
 
 
 def test_concurrent_writers_queue_instead_of_failing(tmp_path):
-    env = {
-        **os.environ,
-        "GGZY_ENV": "test",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'load.sqlite3'}",
-        "GGZY_DATA_DIR": str(tmp_path),
-    }
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    env = migrated_sqlite_env(tmp_path)
     writers, per_writer = 4, 60
     processes = [
         subprocess.Popen(
@@ -66,5 +59,5 @@ def test_concurrent_writers_queue_instead_of_failing(tmp_path):
         [sys.executable, "-c", VERIFY], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert check.stdout.split() == [str(writers * per_writer), "True", "True"]
-    with sqlite3.connect(tmp_path / "load.sqlite3") as db:
+    with sqlite3.connect(tmp_path / "ggzy.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

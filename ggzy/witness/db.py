@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.db import connections
@@ -21,18 +19,10 @@ def register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> No
         connection.connection.create_function("ggzy_witness_purge_allowed", 0, _purge_allowed, deterministic=False)
 
 
-@contextmanager
-def purge_allowed(using: str = "default") -> Iterator[None]:
-    """Let this thread's connection delete witness events (test flushes only)."""
-    connection = connections[using]
-    _state.purge = True
-    try:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET ggzy.witness_purge = 'on'")
-        yield
-    finally:
-        _state.purge = False
+def purge_set(*, allowed: bool) -> None:
+    """Switch the purge permission of this thread's connections (test flushes only)."""
+    _state.purge = allowed
+    for connection in connections.all():
         if connection.vendor == "postgresql" and connection.connection is not None:
             with connection.cursor() as cursor:
-                cursor.execute("RESET ggzy.witness_purge")
+                cursor.execute("SET ggzy.witness_purge = 'on'" if allowed else "RESET ggzy.witness_purge")
