@@ -27,7 +27,8 @@ def pytest_runtest_teardown(item, nextitem):  # type: ignore[no-untyped-def]
     """After a transactional test's flush (which ran in the teardown just finished), load the
     reference data again so that the tests after it find what every installation has."""
     yield
-    if not getattr(item, "ggzy_flushes", False) or _BLOCKER is None:
+    # After the last test the test database is already gone (nextitem is None): never touch a database then.
+    if nextitem is None or not getattr(item, "ggzy_flushes", False) or _BLOCKER is None:
         return
     from ggzy.core import reference_data
     from ggzy.witness import db as witness_db
