@@ -41,7 +41,7 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: $(VENV)/.dev
-	GGZY_ENV=test $(VENV)/bin/mypy ggzy config
+	GGZY_ENV=test $(VENV)/bin/mypy ggzy config bidtool
 
 migrations-check: $(VENV)/.dev
 	GGZY_ENV=test $(PY) manage.py makemigrations --check --dry-run
