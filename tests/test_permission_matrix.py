@@ -8,14 +8,17 @@ not declare who may open it. Later issues extend MATRIX and API_MATRIX.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from bidtool import public_key_to_pem
 from ggzy.accounts.choices import OrganizationKind, Role, Sector
 from ggzy.accounts.models import User
 from ggzy.catalog import selectors as catalog_selectors
@@ -26,7 +29,9 @@ from ggzy.disclosure import services as disclosure_services
 from ggzy.disclosure.choices import NoticeType
 from ggzy.portal.models import GuideItem
 from ggzy.projects import services as project_services
+from ggzy.tendering import bids as tendering_bids
 from ggzy.tendering import services as tendering_services
+from ggzy.tendering.tests.helpers import SealingBidder
 
 ACTORS = [
     "anonymous",
@@ -58,6 +63,8 @@ class World:
     users: dict[str, User]
     deal_code: str
     tender_code: str
+    lot_code: str
+    bid_id: int
     document_id: int
     notice_id: int
     guide_id: int
@@ -108,6 +115,13 @@ def build_world() -> World:
     )
     document = tendering_services.tender_document_add(actor=users["agent"], tender=tender, name="a.pdf", content=b"x")
     tendering_services.tender_publish(actor=users["agent"], tender=tender)
+    sealer = SealingBidder(user=users["bidder"])
+    for kind, key in (("sealing", sealer.sealing), ("signing", sealer.signing)):
+        tendering_bids.bidder_key_register(actor=sealer.user, kind=kind, public_key=public_key_to_pem(key).decode())
+    with tempfile.TemporaryDirectory() as directory:
+        lot = tender.tender_lots.get()
+        sealed = sealer.seal(Path(directory), lot=lot, opening_data={"price": 1})
+        bid = tendering_bids.bid_submit(actor=sealer.user, tender_lot=lot, envelope=sealed.path)
     notice = disclosure_services.notice_publish(
         actor=None,
         title="矩阵测试公告",
@@ -121,6 +135,8 @@ def build_world() -> World:
         users=users,
         deal_code=project.deal_code,
         tender_code=tender.code,
+        lot_code=project.lots.get().code,
+        bid_id=bid.pk,
         document_id=document.pk,
         notice_id=notice.pk,
         guide_id=GuideItem.objects.order_by("pk").values_list("pk", flat=True).first() or 0,
@@ -181,6 +197,15 @@ MATRIX: list[Page] = [
         lambda w: {"code": w.tender_code, "document_id": w.document_id},
     ),
     Page("tendering:publish", "post", frozenset({"owner", "agent"}), lambda w: {"code": w.tender_code}),
+    Page("tendering:keys", "get", frozenset({"bidder"})),
+    Page(
+        "tendering:bid_submit",
+        "get",
+        frozenset({"bidder"}),
+        lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
+    ),
+    Page("tendering:my_bids", "get", frozenset({"bidder"}), lambda w: {"code": w.tender_code}),
+    Page("tendering:bid_withdraw", "post", frozenset({"bidder"}), lambda w: {"code": w.tender_code, "pk": w.bid_id}),
     Page("disclosure:list", "get", ALL),
     Page("disclosure:create", "get", frozenset({"center_staff"})),
     Page("disclosure:detail", "get", ALL, lambda w: {"pk": w.notice_id}),
@@ -220,6 +245,10 @@ API_MATRIX: list[ApiOp] = [
     ),
     ApiOp("get", "/api/v1/tenders/", ALL),
     ApiOp("get", "/api/v1/tenders/{code}", ALL),
+    ApiOp("post", "/api/v1/tenders/keys", frozenset({"bidder"}), lambda w: {"kind": "sealing", "public_key": "x"}),
+    ApiOp("post", "/api/v1/tenders/{code}/lots/{lot_code}/bids", frozenset({"bidder"})),
+    ApiOp("get", "/api/v1/tenders/{code}/my-bids", frozenset({"bidder"})),
+    ApiOp("post", "/api/v1/tenders/{code}/my-bids/{bid_id}/withdraw", frozenset({"bidder"})),
     ApiOp("get", "/api/v1/notices/", ALL),
     ApiOp("get", "/api/v1/notices/{notice_id}", ALL),
     ApiOp("get", "/api/v1/rules/", ALL),
@@ -263,6 +292,8 @@ def _fill(path: str, world: World) -> str:
         path.replace("{deal_code}", world.deal_code)
         .replace("{notice_id}", str(world.notice_id))
         .replace("/tenders/{code}", "/tenders/" + world.tender_code)
+        .replace("{lot_code}", world.lot_code)
+        .replace("{bid_id}", str(world.bid_id))
         .replace("{code}", "A01")
         .replace("{year}", "2026")
     )

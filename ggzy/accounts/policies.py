@@ -21,6 +21,7 @@ class Capability(StrEnum):
     PROJECT_REGISTER = "project.register"
     PROJECT_VIEW_OWN = "project.view_own"
     TENDER_MANAGE = "tender.manage"
+    BID_SUBMIT = "bid.submit"
     # trading center: witness, venue, information, archive and expert-draw services
     PROJECT_VIEW_ALL = "project.view_all"
     CALENDAR_MANAGE = "calendar.manage"
@@ -49,7 +50,7 @@ SUPERVISORY_CAPABILITIES = frozenset({C.SUPERVISE, C.APPROVE, C.FILE, C.PENALISE
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OWNER: frozenset({C.PROJECT_REGISTER, C.PROJECT_VIEW_OWN, C.TENDER_MANAGE}),
     Role.AGENT: frozenset({C.PROJECT_REGISTER, C.PROJECT_VIEW_OWN, C.TENDER_MANAGE}),
-    Role.BIDDER: frozenset(),
+    Role.BIDDER: frozenset({C.BID_SUBMIT}),
     Role.EXPERT: frozenset(),
     Role.CENTER_STAFF: frozenset(
         {C.PROJECT_VIEW_ALL, C.CALENDAR_MANAGE, C.GUIDE_MANAGE, C.NOTICE_PUBLISH, C.WITNESS_READ}

@@ -1,14 +1,26 @@
 """API endpoints of the tendering app."""
 
-from __future__ import annotations
+import tempfile
+from pathlib import Path
 
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from django.shortcuts import get_object_or_404
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile as NinjaUploadedFile
 
-from . import selectors
-from .schemas import TenderOut, tender_out
+from ggzy.accounts.api_auth import HasCapability
+from ggzy.accounts.decorators import AuthedRequest
+from ggzy.accounts.policies import Capability
+from ggzy.core.http import client_address
+
+from . import bids, selectors
+from .models import Bid, BidderKey
+from .schemas import BidderKeyIn, BidderKeyOut, BidOut, TenderOut, tender_out
 
 router = Router(tags=["tendering"])
+bidder = HasCapability(Capability.BID_SUBMIT)
 
 
 @router.get("/", response=list[TenderOut], auth=None, summary="已发布的招标")
@@ -16,6 +28,64 @@ def tender_list(request: HttpRequest) -> list[TenderOut]:
     return [tender_out(tender) for tender in selectors.tenders_public()[:200]]
 
 
+@router.post("/keys", response={201: BidderKeyOut}, auth=bidder, summary="登记投标公钥（密封或签名）")
+def key_register(request: AuthedRequest, payload: BidderKeyIn) -> Status[BidderKey]:
+    return Status(201, bids.bidder_key_register(actor=request.user, kind=payload.kind, public_key=payload.public_key))
+
+
 @router.get("/{code}", response=TenderOut, auth=None, summary="招标详情（草稿仅招标人一方可见）")
 def tender_get(request: HttpRequest, code: str) -> TenderOut:
     return tender_out(selectors.tender_get_for(request.user, code))
+
+
+def _path_of(upload: UploadedFile, directory: str) -> Path:
+    if isinstance(upload, TemporaryUploadedFile):
+        return Path(upload.temporary_file_path())
+    path = Path(directory) / "upload.gbid"
+    with path.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return path
+
+
+@router.post(
+    "/{code}/lots/{lot_code}/bids",
+    response={201: BidOut},
+    auth=bidder,
+    summary="递交已密封的投标文件，返回平台签名回执",
+)
+def bid_submit(
+    request: AuthedRequest,
+    code: str,
+    lot_code: str,
+    envelope: File[NinjaUploadedFile],
+    fingerprint: Form[str] = "",
+) -> Status[Bid]:
+    tender = selectors.tender_get_for(request.user, code)
+    tender_lot = get_object_or_404(tender.tender_lots.select_related("lot"), lot__code=lot_code)
+    with tempfile.TemporaryDirectory() as directory:
+        bid = bids.bid_submit(
+            actor=request.user,
+            tender_lot=tender_lot,
+            envelope=_path_of(envelope, directory),
+            client_address=client_address(request),
+            client_fingerprint=fingerprint,
+        )
+    return Status(201, bid)
+
+
+@router.get("/{code}/my-bids", response=list[BidOut], auth=bidder, summary="本单位的投标文件与回执")
+def my_bids(request: AuthedRequest, code: str) -> QuerySet[Bid]:
+    tender = selectors.tender_get_for(request.user, code)
+    organization_id = request.user.organization_id
+    assert organization_id is not None
+    return bids.bids_of(organization_id=organization_id, tender=tender)
+
+
+@router.post("/{code}/my-bids/{bid_id}/withdraw", response=BidOut, auth=bidder, summary="截止前撤回投标文件")
+def bid_withdraw(request: AuthedRequest, code: str, bid_id: int) -> Bid:
+    tender = selectors.tender_get_for(request.user, code)
+    organization_id = request.user.organization_id
+    assert organization_id is not None
+    bid = get_object_or_404(bids.bids_of(organization_id=organization_id, tender=tender), pk=bid_id)
+    return bids.bid_withdraw(actor=request.user, bid=bid)

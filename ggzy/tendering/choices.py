@@ -36,3 +36,20 @@ DEFAULT_OPENING_FIELDS: list[dict[str, str]] = [
     {"key": "quality", "label": "质量标准", "kind": OpeningFieldKind.TEXT},
     {"key": "project_manager", "label": "项目负责人", "kind": OpeningFieldKind.TEXT},
 ]
+
+
+class KeyKind(models.TextChoices):
+    SEALING = "sealing", _("密封（加密）公钥")
+    SIGNING = "signing", _("签名公钥")
+
+
+class BidStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("已递交")
+    REPLACED = "replaced", _("已被替换")
+    WITHDRAWN = "withdrawn", _("已撤回（截止前）")
+
+
+class LotStatus(models.TextChoices):
+    OPEN = "open", _("投标中")
+    CLOSED = "closed", _("已截止，待开标")
+    FAILED = "failed", _("流标")

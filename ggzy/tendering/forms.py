@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ggzy.projects.forms import MoneyField
 
-from .choices import EvaluationMethod
+from .choices import EvaluationMethod, KeyKind
 
 
 class TenderForm(forms.Form):
@@ -30,3 +30,17 @@ class LotTermsForm(forms.Form):
 
 class DocumentForm(forms.Form):
     file = forms.FileField(label=_("招标文件"))
+
+
+class BidderKeyForm(forms.Form):
+    kind = forms.ChoiceField(label=_("用途"), choices=KeyKind.choices)
+    public_key = forms.CharField(
+        label=_("公钥（PEM 或 JWK）"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("用投标工具“python -m bidtool keygen”或浏览器生成；私钥只保存在本单位，平台永远拿不到。"),
+    )
+
+
+class BidUploadForm(forms.Form):
+    envelope = forms.FileField(label=_("已密封的投标文件（.gbid）"))
+    fingerprint = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)

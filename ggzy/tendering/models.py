@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ggzy.core.choices import ProcurementMethod
 
-from .choices import EvaluationMethod, TenderStatus
+from .choices import BidStatus, EvaluationMethod, KeyKind, LotStatus, TenderStatus
 
 
 class Tender(models.Model):
@@ -60,6 +60,7 @@ class TenderLot(models.Model):
     lot = models.ForeignKey("projects.Lot", verbose_name=_("标段（包）"), on_delete=models.PROTECT, related_name="+")
     bid_security_fen = models.BigIntegerField(_("投标保证金（分）"), default=0)
     ceiling_price_fen = models.BigIntegerField(_("最高投标限价（分）"), null=True, blank=True)
+    status = models.CharField(_("标段状态"), max_length=16, choices=LotStatus.choices, default=LotStatus.OPEN)
 
     class Meta:
         verbose_name = _("招标标段")
@@ -112,3 +113,74 @@ class DocumentDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id}:{self.organization_id}"
+
+
+class BidderKey(models.Model):
+    """A bidder's own public key. The private halves never reach the platform."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("投标人"), on_delete=models.PROTECT, related_name="bid_keys"
+    )
+    kind = models.CharField(_("用途"), max_length=16, choices=KeyKind.choices)
+    key_id = models.CharField(_("密钥标识"), max_length=64)
+    public_key_pem = models.TextField(_("公钥（PEM）"))
+    registered_at = models.DateTimeField(_("登记时间"))
+    retired_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("投标人公钥")
+        verbose_name_plural = _("投标人公钥")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kind"],
+                condition=Q(retired_at__isnull=True),
+                name="tendering_one_active_key_per_kind",
+                violation_error_message=_("每种用途只能有一把在用的公钥。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}:{self.kind}:{self.key_id[:12]}"
+
+
+class Bid(models.Model):
+    """A sealed bid as the platform holds it: ciphertext, its digests and the bidder's signature.
+    Nothing here reveals the price or the files before the opening."""
+
+    tender_lot = models.ForeignKey(TenderLot, verbose_name=_("招标标段"), on_delete=models.PROTECT, related_name="bids")
+    bidder = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("投标人"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("递交人"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=BidStatus.choices, default=BidStatus.SUBMITTED)
+    received_at = models.DateTimeField(_("平台接收时间"))
+    storage_name = models.CharField(_("存储名"), max_length=300)
+    size = models.BigIntegerField(_("密文大小（字节）"))
+    commitment = models.CharField(_("明文承诺值"), max_length=64)
+    ciphertext_digest = models.CharField(_("密文摘要"), max_length=64)
+    signature = models.CharField(_("投标人签名"), max_length=200)
+    recipient_key_id = models.CharField(_("密封公钥标识"), max_length=64)
+    signer_key_id = models.CharField(_("签名公钥标识"), max_length=64)
+    client_address = models.CharField(_("上传地址"), max_length=64, blank=True)
+    client_fingerprint = models.CharField(_("客户端特征码"), max_length=200, blank=True)
+    receipt = models.JSONField(_("回执"), default=dict)
+    receipt_signature = models.CharField(_("回执签名"), max_length=200)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("投标文件")
+        verbose_name_plural = _("投标文件")
+        ordering = ["received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tender_lot", "bidder"],
+                condition=Q(status=BidStatus.SUBMITTED),
+                name="tendering_one_live_bid",
+                violation_error_message=_("每个投标人在每个标段只能有一份有效投标文件。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tender_lot_id}:{self.bidder_id}:{self.ciphertext_digest[:12]}"

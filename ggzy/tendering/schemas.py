@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Schema
 
-from .models import Tender
+from .models import Bid, Tender
 
 
 class TenderLotOut(Schema):
@@ -61,3 +61,29 @@ def tender_out(tender: Tender) -> TenderOut:
             TenderDocumentOut(id=d.pk, name=d.name, size=d.size, sha256=d.sha256) for d in tender.documents.all()
         ],
     )
+
+
+class BidderKeyIn(Schema):
+    kind: str
+    public_key: str
+
+
+class BidderKeyOut(Schema):
+    kind: str
+    key_id: str
+    registered_at: dt.datetime
+
+
+class BidOut(Schema):
+    id: int
+    lot_code: str
+    status: str
+    received_at: dt.datetime
+    commitment: str
+    ciphertext_digest: str
+    receipt: dict[str, object]
+    receipt_signature: str
+
+    @staticmethod
+    def resolve_lot_code(obj: Bid) -> str:
+        return obj.tender_lot.lot.code

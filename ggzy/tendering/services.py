@@ -36,11 +36,13 @@ from .choices import (
     DEFAULT_OPENING_FIELDS,
     TENDER_METHODS,
     TENDER_TRADE_TYPES,
+    BidStatus,
     EvaluationMethod,
+    LotStatus,
     OpeningFieldKind,
     TenderStatus,
 )
-from .models import DocumentDownload, Tender, TenderDocument, TenderLot
+from .models import Bid, DocumentDownload, Tender, TenderDocument, TenderLot
 
 MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
 
@@ -289,11 +291,24 @@ def tender_close_submissions(*, tender_id: int) -> Tender:
         raise ValidationError(_("投标截止时间未到。"))
     tender.status = TenderStatus.CLOSED
     tender.save(update_fields=["status"])
+    minimum = _rule(tender.project, "tender.min_bidders")
+    outcome = []
+    for item in tender.tender_lots.select_related("lot"):
+        count = Bid.objects.filter(tender_lot=item, status=BidStatus.SUBMITTED).count()
+        # Fewer than three bids: the lot is not opened and must be re-tendered (招标投标法 art. 28).
+        item.status = LotStatus.FAILED if count < minimum.as_int() else LotStatus.CLOSED
+        item.save(update_fields=["status"])
+        outcome.append({"lot": item.lot.code, "bids": count, "status": item.status})
     event_record(
         action="tender.submissions_closed",
         obj=tender,
         before={"status": TenderStatus.PUBLISHED},
-        after={"status": TenderStatus.CLOSED, "bid_deadline": tender.bid_deadline},
+        after={
+            "status": TenderStatus.CLOSED,
+            "bid_deadline": tender.bid_deadline,
+            "min_bidders": minimum.as_int(),
+            "lots": outcome,
+        },
     )
     return tender
 

@@ -6,8 +6,12 @@ app_name = "tendering"
 urlpatterns = [
     path("", views.tender_list, name="list"),
     path("new/<str:deal_code>/", views.tender_create, name="create"),
+    path("keys/", views.bidder_keys, name="keys"),
     path("<str:code>/", views.tender_detail, name="detail"),
     path("<str:code>/documents/", views.document_upload, name="document_upload"),
     path("<str:code>/documents/<int:document_id>/", views.document_download, name="document_download"),
     path("<str:code>/publish/", views.tender_publish, name="publish"),
+    path("<str:code>/lots/<str:lot_code>/bid/", views.bid_submit, name="bid_submit"),
+    path("<str:code>/my-bids/", views.my_bids, name="my_bids"),
+    path("<str:code>/my-bids/<int:pk>/withdraw/", views.bid_withdraw, name="bid_withdraw"),
 ]

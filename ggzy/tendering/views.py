@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ggzy.accounts.decorators import AuthedRequest, capability_required, public
-from ggzy.accounts.policies import Capability
+from ggzy.accounts.policies import Capability, has
 from ggzy.core import clock
 from ggzy.core.forms import apply_errors
+from ggzy.core.http import client_address
 from ggzy.projects import selectors as project_selectors
 
-from . import policies, selectors, services
-from .forms import DocumentForm, LotTermsForm, TenderForm
+from . import bids, policies, selectors, services
+from .choices import TenderStatus
+from .forms import BidderKeyForm, BidUploadForm, DocumentForm, LotTermsForm, TenderForm
+from .models import BidderKey
 
 
 @public
@@ -30,6 +37,7 @@ def tender_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "tender": tender,
         "can_manage": policies.can_manage(request.user, tender),
+        "can_bid": has(request.user, Capability.BID_SUBMIT) and tender.status == TenderStatus.PUBLISHED,
         "downloads": selectors.downloads_visible(user=request.user, tender=tender),
         "document_form": DocumentForm(),
     }
@@ -128,3 +136,87 @@ def tender_publish(request: AuthedRequest, code: str) -> HttpResponse:
     else:
         messages.success(request, _("招标公告已发布，招标文件即时可供下载。"))
     return redirect("tendering:detail", code=tender.code)
+
+
+def _uploaded_path(upload: UploadedFile, directory: str) -> Path:
+    if isinstance(upload, TemporaryUploadedFile):
+        return Path(upload.temporary_file_path())
+    path = Path(directory) / "upload.gbid"
+    with path.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return path
+
+
+@capability_required(Capability.BID_SUBMIT)
+def bidder_keys(request: AuthedRequest) -> HttpResponse:
+    form = BidderKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            bids.bidder_key_register(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("公钥已登记。"))
+            return redirect("tendering:keys")
+    organization_id = request.user.organization_id
+    assert organization_id is not None
+    keys = BidderKey.objects.filter(organization_id=organization_id).order_by("-registered_at")
+    return render(request, "tendering/bidder_keys.html", {"form": form, "keys": keys})
+
+
+@capability_required(Capability.BID_SUBMIT)
+def bid_submit(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse:
+    tender = selectors.tender_get_for(request.user, code)
+    tender_lot = get_object_or_404(tender.tender_lots.select_related("lot"), lot__code=lot_code)
+    form = BidUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        with tempfile.TemporaryDirectory() as directory:
+            try:
+                bid = bids.bid_submit(
+                    actor=request.user,
+                    tender_lot=tender_lot,
+                    envelope=_uploaded_path(form.cleaned_data["envelope"], directory),
+                    client_address=client_address(request),
+                    client_fingerprint=form.cleaned_data["fingerprint"],
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+                for message in exc.message_dict.get("envelope", []):
+                    form.add_error(None, message)
+            else:
+                messages.success(
+                    request,
+                    _("投标文件已递交，平台接收时间 {time}。请保存回执。").format(
+                        time=clock.local(bid.received_at).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+                    ),
+                )
+                return redirect("tendering:my_bids", code=tender.code)
+    context = {"tender": tender, "tender_lot": tender_lot, "form": form}
+    return render(request, "tendering/bid_submit.html", context)
+
+
+@capability_required(Capability.BID_SUBMIT)
+def my_bids(request: AuthedRequest, code: str) -> HttpResponse:
+    tender = selectors.tender_get_for(request.user, code)
+    organization_id = request.user.organization_id
+    assert organization_id is not None
+    context = {"tender": tender, "bids": bids.bids_of(organization_id=organization_id, tender=tender)}
+    return render(request, "tendering/my_bids.html", context)
+
+
+@capability_required(Capability.BID_SUBMIT)
+@require_POST
+def bid_withdraw(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
+    tender = selectors.tender_get_for(request.user, code)
+    organization_id = request.user.organization_id
+    assert organization_id is not None
+    bid = get_object_or_404(bids.bids_of(organization_id=organization_id, tender=tender), pk=pk)
+    try:
+        bids.bid_withdraw(actor=request.user, bid=bid)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("投标文件已撤回。"))
+    return redirect("tendering:my_bids", code=tender.code)
