@@ -8,6 +8,7 @@ Exit codes (also in docs/sealed-bid-format.md §11):
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import getpass
 import json
@@ -151,7 +152,20 @@ def _build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("envelope", metavar="投标文件", help="密封投标文件")
     inspect.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
-    for sub in (keygen, seal, unseal, verify, inspect):
+    content_key = commands.add_parser(
+        "content-key",
+        help="开标时取出本投标文件的内容密钥",
+        description="用密封私钥解开本投标文件的内容密钥（32 字节，base64url 输出），在解密时限内提交给平台；"
+        "密封私钥不离开本机，该内容密钥只能打开这一份投标文件。",
+    )
+    content_key.add_argument("envelope", metavar="投标文件", help="密封投标文件")
+    content_key.add_argument(
+        "--sealing-private-key", required=True, metavar="文件", help="投标人的密封私钥（PEM 或 JWK）"
+    )
+    content_key.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    _add_passphrase_options(content_key, creating=False)
+
+    for sub in (keygen, seal, unseal, verify, inspect, content_key):
         sub.epilog = EPILOG
         sub.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
@@ -352,12 +366,20 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_content_key(args: argparse.Namespace) -> int:
+    raw = envelope.unwrap_content_key(args.envelope, _private_key(args.sealing_private_key, args, "enc"))
+    value = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    _print(args, {"content_key": value}, [value])
+    return EXIT_OK
+
+
 COMMANDS = {
     "keygen": _cmd_keygen,
     "seal": _cmd_seal,
     "unseal": _cmd_unseal,
     "verify": _cmd_verify,
     "inspect": _cmd_inspect,
+    "content-key": _cmd_content_key,
 }
 
 

@@ -31,6 +31,7 @@ from ggzy.portal.models import GuideItem
 from ggzy.projects import services as project_services
 from ggzy.tendering import bids as tendering_bids
 from ggzy.tendering import services as tendering_services
+from ggzy.tendering.models import OpeningObjection
 from ggzy.tendering.tests.helpers import SealingBidder
 
 ACTORS = [
@@ -65,6 +66,7 @@ class World:
     tender_code: str
     lot_code: str
     bid_id: int
+    objection_id: int
     document_id: int
     notice_id: int
     guide_id: int
@@ -122,6 +124,10 @@ def build_world() -> World:
         lot = tender.tender_lots.get()
         sealed = sealer.seal(Path(directory), lot=lot, opening_data={"price": 1})
         bid = tendering_bids.bid_submit(actor=sealer.user, tender_lot=lot, envelope=sealed.path)
+    # Matrix data only: an objection row, so the answer endpoints have an object to refuse or allow.
+    objection = OpeningObjection.objects.create(
+        tender_lot=lot, bidder=users["bidder"].organization, text="x", raised_at=clock.now()
+    )
     notice = disclosure_services.notice_publish(
         actor=None,
         title="矩阵测试公告",
@@ -137,6 +143,7 @@ def build_world() -> World:
         tender_code=tender.code,
         lot_code=project.lots.get().code,
         bid_id=bid.pk,
+        objection_id=objection.pk,
         document_id=document.pk,
         notice_id=notice.pk,
         guide_id=GuideItem.objects.order_by("pk").values_list("pk", flat=True).first() or 0,
@@ -198,6 +205,27 @@ MATRIX: list[Page] = [
     ),
     Page("tendering:publish", "post", frozenset({"owner", "agent"}), lambda w: {"code": w.tender_code}),
     Page("tendering:keys", "get", frozenset({"bidder"})),
+    Page("tendering:opening", "get", ALL, lambda w: {"code": w.tender_code, "lot_code": w.lot_code}),
+    Page(
+        "tendering:opening_respond",
+        "post",
+        frozenset({"bidder"}),
+        lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
+        lambda w: {"action": "confirm"},
+    ),
+    Page(
+        "tendering:opening_answer",
+        "post",
+        frozenset({"owner", "agent"}),
+        lambda w: {"code": w.tender_code, "pk": w.objection_id},
+    ),
+    Page("tendering:bid_unseal", "post", frozenset({"bidder"}), lambda w: {"code": w.tender_code, "pk": w.bid_id}),
+    Page(
+        "tendering:bid_unseal_backup",
+        "post",
+        frozenset({"bidder"}),
+        lambda w: {"code": w.tender_code, "pk": w.bid_id},
+    ),
     Page(
         "tendering:bid_submit",
         "get",
@@ -248,6 +276,26 @@ API_MATRIX: list[ApiOp] = [
     ApiOp("post", "/api/v1/tenders/keys", frozenset({"bidder"}), lambda w: {"kind": "sealing", "public_key": "x"}),
     ApiOp("post", "/api/v1/tenders/{code}/lots/{lot_code}/bids", frozenset({"bidder"})),
     ApiOp("get", "/api/v1/tenders/{code}/my-bids", frozenset({"bidder"})),
+    ApiOp(
+        "post",
+        "/api/v1/tenders/{code}/my-bids/{bid_id}/content-key",
+        frozenset({"bidder"}),
+        lambda w: {"content_key": "x"},
+    ),
+    ApiOp("get", "/api/v1/tenders/{code}/lots/{lot_code}/opening", ALL),
+    ApiOp("post", "/api/v1/tenders/{code}/lots/{lot_code}/opening/confirm", frozenset({"bidder"})),
+    ApiOp(
+        "post",
+        "/api/v1/tenders/{code}/lots/{lot_code}/opening/objections",
+        frozenset({"bidder"}),
+        lambda w: {"text": "x"},
+    ),
+    ApiOp(
+        "post",
+        "/api/v1/tenders/{code}/objections/{objection_id}/answer",
+        frozenset({"owner", "agent"}),
+        lambda w: {"text": "x"},
+    ),
     ApiOp("post", "/api/v1/tenders/{code}/my-bids/{bid_id}/withdraw", frozenset({"bidder"})),
     ApiOp("get", "/api/v1/notices/", ALL),
     ApiOp("get", "/api/v1/notices/{notice_id}", ALL),
@@ -294,6 +342,7 @@ def _fill(path: str, world: World) -> str:
         .replace("/tenders/{code}", "/tenders/" + world.tender_code)
         .replace("{lot_code}", world.lot_code)
         .replace("{bid_id}", str(world.bid_id))
+        .replace("{objection_id}", str(world.objection_id))
         .replace("{code}", "A01")
         .replace("{year}", "2026")
     )

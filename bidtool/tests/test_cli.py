@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import bidtool
 from bidtool import cli
 
 from .conftest import LOT, USCC
@@ -158,3 +160,24 @@ def test_help_is_in_chinese_when_run_as_a_module() -> None:
     assert result.stdout.startswith("用法：")
     assert "显示本帮助并退出" in result.stdout and "退出码" in result.stdout
     assert "show this help" not in result.stdout
+
+
+def test_content_key_opens_its_bid_without_the_private_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sealing = bidtool.generate_sealing_key()
+    key_file = tmp_path / "sealing.pem"
+    key_file.write_bytes(bidtool.private_key_to_pem(sealing))
+    result = bidtool.seal(
+        out=tmp_path / "bid.gbid",
+        files=[],
+        opening_data={"price": 42},
+        lot_code=LOT,
+        bidder_uscc=USCC,
+        sealing_public_key=sealing.public_key(),
+        signing_private_key=bidtool.generate_signing_key(),
+    )
+    assert cli.main(["content-key", str(result.path), "--sealing-private-key", str(key_file), "--json"]) == 0
+    value = json.loads(capsys.readouterr().out)["content_key"]
+    key = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    assert bidtool.unseal(result.path, content_key=key).opening_data == {"price": 42}
+    with pytest.raises(bidtool.BidIntegrityError):
+        bidtool.unseal(result.path, content_key=bytes(32))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class NoticeType(models.TextChoices):
     TENDER = "tender", _("招标公告")
+    OPENING_RECORD = "opening_record", _("开标记录")
     AMENDMENT = "amendment", _("变更/澄清公告")
     CANDIDATE_PUBLICITY = "candidate_publicity", _("中标候选人公示")
     AWARD = "award", _("中标结果公告")

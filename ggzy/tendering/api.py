@@ -15,9 +15,19 @@ from ggzy.accounts.decorators import AuthedRequest
 from ggzy.accounts.policies import Capability
 from ggzy.core.http import client_address
 
-from . import bids, selectors
-from .models import Bid, BidderKey
-from .schemas import BidderKeyIn, BidderKeyOut, BidOut, TenderOut, tender_out
+from . import bids, opening, selectors
+from .models import Bid, BidderKey, OpeningObjection, TenderLot
+from .schemas import (
+    BidderKeyIn,
+    BidderKeyOut,
+    BidOut,
+    ContentKeyIn,
+    ObjectionOut,
+    OpeningOut,
+    TenderOut,
+    TextIn,
+    tender_out,
+)
 
 router = Router(tags=["tendering"])
 bidder = HasCapability(Capability.BID_SUBMIT)
@@ -89,3 +99,55 @@ def bid_withdraw(request: AuthedRequest, code: str, bid_id: int) -> Bid:
     assert organization_id is not None
     bid = get_object_or_404(bids.bids_of(organization_id=organization_id, tender=tender), pk=bid_id)
     return bids.bid_withdraw(actor=request.user, bid=bid)
+
+
+@router.post("/{code}/my-bids/{bid_id}/content-key", response=BidOut, auth=bidder, summary="解密时限内提交内容密钥")
+def bid_unseal(request: AuthedRequest, code: str, bid_id: int, payload: ContentKeyIn) -> Bid:
+    tender = selectors.tender_get_for(request.user, code)
+    organization_id = request.user.organization_id
+    assert organization_id is not None
+    bid = get_object_or_404(bids.bids_of(organization_id=organization_id, tender=tender), pk=bid_id)
+    return opening.bid_unseal(actor=request.user, bid=bid, content_key=payload.content_key)
+
+
+def _lot(request: HttpRequest, code: str, lot_code: str) -> TenderLot:
+    tender = selectors.tender_get_for(request.user, code)
+    return get_object_or_404(tender.tender_lots.select_related("lot"), lot__code=lot_code)
+
+
+@router.get("/{code}/lots/{lot_code}/opening", response=OpeningOut, auth=None, summary="开标状态与开标记录（公开）")
+def opening_get(request: HttpRequest, code: str, lot_code: str) -> OpeningOut:
+    lot = _lot(request, code, lot_code)
+    return OpeningOut(
+        lot_code=lot.lot.code,
+        status=lot.status,
+        decryption_ends_at=lot.decryption_ends_at,
+        opened_at=lot.opened_at,
+        record=lot.opening_record if lot.opened_at else {},
+    )
+
+
+@router.post("/{code}/lots/{lot_code}/opening/confirm", response={204: None}, auth=bidder, summary="确认开标记录")
+def opening_confirm(request: AuthedRequest, code: str, lot_code: str) -> Status[None]:
+    opening.opening_confirm(actor=request.user, tender_lot=_lot(request, code, lot_code))
+    return Status(204, None)
+
+
+@router.post(
+    "/{code}/lots/{lot_code}/opening/objections", response={201: ObjectionOut}, auth=bidder, summary="对开标提出异议"
+)
+def opening_object(request: AuthedRequest, code: str, lot_code: str, payload: TextIn) -> Status[OpeningObjection]:
+    lot = _lot(request, code, lot_code)
+    return Status(201, opening.opening_objection_raise(actor=request.user, tender_lot=lot, text=payload.text))
+
+
+@router.post(
+    "/{code}/objections/{objection_id}/answer",
+    response=ObjectionOut,
+    auth=HasCapability(Capability.TENDER_MANAGE),
+    summary="答复开标异议",
+)
+def opening_answer(request: AuthedRequest, code: str, objection_id: int, payload: TextIn) -> OpeningObjection:
+    tender = selectors.tender_get_for(request.user, code)
+    objection = get_object_or_404(OpeningObjection, pk=objection_id, tender_lot__tender=tender)
+    return opening.opening_objection_answer(actor=request.user, objection=objection, answer=payload.text)

@@ -52,4 +52,15 @@ class BidStatus(models.TextChoices):
 class LotStatus(models.TextChoices):
     OPEN = "open", _("投标中")
     CLOSED = "closed", _("已截止，待开标")
+    DECRYPTING = "decrypting", _("开标解密中")
+    OPENED = "opened", _("已开标")
     FAILED = "failed", _("流标")
+
+
+class OpeningOutcome(models.TextChoices):
+    PENDING = "pending", _("待解密")
+    DECRYPTED = "decrypted", _("解密成功")
+    # 电子招标投标办法 art. 31: not decrypted through the bidder's fault counts as revoked (撤销);
+    # through any other fault as withdrawn (撤回); the opening goes on for the other bids.
+    REVOKED = "revoked", _("撤销（投标人原因未解密）")
+    NOT_DECRYPTED = "not_decrypted", _("撤回（非投标人原因未解密）")

@@ -44,3 +44,24 @@ class BidderKeyForm(forms.Form):
 class BidUploadForm(forms.Form):
     envelope = forms.FileField(label=_("已密封的投标文件（.gbid）"))
     fingerprint = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
+
+
+class ContentKeyForm(forms.Form):
+    content_key = forms.CharField(
+        label=_("内容密钥"),
+        max_length=100,
+        help_text=_("用投标工具“python -m bidtool content-key 投标文件 --sealing-private-key 私钥”或浏览器取得。"),
+    )
+
+
+class BackupForm(forms.Form):
+    backup = forms.FileField(label=_("备用文件（明文包或另一份密封文件）"))
+    content_key = forms.CharField(label=_("备用密封文件的内容密钥"), max_length=100, required=False)
+
+
+class ObjectionForm(forms.Form):
+    text = forms.CharField(label=_("异议内容"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("答复"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ggzy.core.choices import ProcurementMethod
 
-from .choices import BidStatus, EvaluationMethod, KeyKind, LotStatus, TenderStatus
+from .choices import BidStatus, EvaluationMethod, KeyKind, LotStatus, OpeningOutcome, TenderStatus
 
 
 class Tender(models.Model):
@@ -61,6 +61,9 @@ class TenderLot(models.Model):
     bid_security_fen = models.BigIntegerField(_("投标保证金（分）"), default=0)
     ceiling_price_fen = models.BigIntegerField(_("最高投标限价（分）"), null=True, blank=True)
     status = models.CharField(_("标段状态"), max_length=16, choices=LotStatus.choices, default=LotStatus.OPEN)
+    decryption_ends_at = models.DateTimeField(_("解密截止时间"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("开标记录发布时间"), null=True, blank=True)
+    opening_record = models.JSONField(_("开标记录"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("招标标段")
@@ -168,6 +171,12 @@ class Bid(models.Model):
     receipt = models.JSONField(_("回执"), default=dict)
     receipt_signature = models.CharField(_("回执签名"), max_length=200)
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    opening_outcome = models.CharField(
+        _("开标解密结果"), max_length=16, choices=OpeningOutcome.choices, default=OpeningOutcome.PENDING
+    )
+    opening_data = models.JSONField(_("开标数据（解密后）"), null=True, blank=True)
+    decrypted_at = models.DateTimeField(_("解密时间"), null=True, blank=True)
+    decrypted_via = models.CharField(_("解密方式"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("投标文件")
@@ -184,3 +193,52 @@ class Bid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tender_lot_id}:{self.bidder_id}:{self.ciphertext_digest[:12]}"
+
+
+class OpeningObjection(models.Model):
+    """A bidder's objection to the opening, answered on the record (招标投标法实施条例 art. 44)."""
+
+    tender_lot = models.ForeignKey(
+        TenderLot, verbose_name=_("招标标段"), on_delete=models.PROTECT, related_name="opening_objections"
+    )
+    bidder = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("异议人"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("异议内容"))
+    raised_at = models.DateTimeField(_("提出时间"))
+    answer = models.TextField(_("答复"), blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答复人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("开标异议")
+        verbose_name_plural = _("开标异议")
+        ordering = ["raised_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.tender_lot_id}:{self.bidder_id}"
+
+
+class OpeningConfirmation(models.Model):
+    tender_lot = models.ForeignKey(
+        TenderLot, verbose_name=_("招标标段"), on_delete=models.PROTECT, related_name="opening_confirmations"
+    )
+    bidder = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("确认人"), on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"))
+
+    class Meta:
+        verbose_name = _("开标记录确认")
+        verbose_name_plural = _("开标记录确认")
+        constraints = [models.UniqueConstraint(fields=["tender_lot", "bidder"], name="tendering_confirm_once")]
+
+    def __str__(self) -> str:
+        return f"{self.tender_lot_id}:{self.bidder_id}"

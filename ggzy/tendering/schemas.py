@@ -87,3 +87,27 @@ class BidOut(Schema):
     @staticmethod
     def resolve_lot_code(obj: Bid) -> str:
         return obj.tender_lot.lot.code
+
+
+class ContentKeyIn(Schema):
+    content_key: str
+
+
+class OpeningOut(Schema):
+    lot_code: str
+    status: str
+    decryption_ends_at: dt.datetime | None
+    opened_at: dt.datetime | None
+    record: dict[str, object]
+
+
+class TextIn(Schema):
+    text: str
+
+
+class ObjectionOut(Schema):
+    id: int
+    text: str
+    raised_at: dt.datetime
+    answer: str
+    answered_at: dt.datetime | None

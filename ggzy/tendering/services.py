@@ -31,7 +31,7 @@ from ggzy.rules import periods
 from ggzy.rules import selectors as rules_selectors
 from ggzy.witness.services import event_record
 
-from . import policies
+from . import opening, policies
 from .choices import (
     DEFAULT_OPENING_FIELDS,
     TENDER_METHODS,
@@ -296,8 +296,11 @@ def tender_close_submissions(*, tender_id: int) -> Tender:
     for item in tender.tender_lots.select_related("lot"):
         count = Bid.objects.filter(tender_lot=item, status=BidStatus.SUBMITTED).count()
         # Fewer than three bids: the lot is not opened and must be re-tendered (招标投标法 art. 28).
-        item.status = LotStatus.FAILED if count < minimum.as_int() else LotStatus.CLOSED
-        item.save(update_fields=["status"])
+        if count < minimum.as_int():
+            item.status = LotStatus.FAILED
+            item.save(update_fields=["status"])
+        else:
+            opening.decryption_window_start(tender_lot=item)
         outcome.append({"lot": item.lot.code, "bids": count, "status": item.status})
     event_record(
         action="tender.submissions_closed",

@@ -2,7 +2,12 @@
 
 from ggzy.jobs.registry import task
 
-from . import services
+from . import opening, services
+
+
+@task("tendering.opening_complete")
+def opening_complete(*, tender_lot_id: int) -> None:
+    opening.opening_complete(tender_lot_id=tender_lot_id)
 
 
 @task("tendering.close_submissions")

@@ -12,6 +12,11 @@ urlpatterns = [
     path("<str:code>/documents/<int:document_id>/", views.document_download, name="document_download"),
     path("<str:code>/publish/", views.tender_publish, name="publish"),
     path("<str:code>/lots/<str:lot_code>/bid/", views.bid_submit, name="bid_submit"),
+    path("<str:code>/lots/<str:lot_code>/opening/", views.opening_room, name="opening"),
+    path("<str:code>/lots/<str:lot_code>/opening/respond/", views.opening_respond, name="opening_respond"),
+    path("<str:code>/objections/<int:pk>/answer/", views.opening_answer, name="opening_answer"),
+    path("<str:code>/my-bids/<int:pk>/unseal/", views.bid_unseal, name="bid_unseal"),
+    path("<str:code>/my-bids/<int:pk>/unseal-backup/", views.bid_unseal_backup, name="bid_unseal_backup"),
     path("<str:code>/my-bids/", views.my_bids, name="my_bids"),
     path("<str:code>/my-bids/<int:pk>/withdraw/", views.bid_withdraw, name="bid_withdraw"),
 ]

@@ -20,10 +20,20 @@ from ggzy.core.forms import apply_errors
 from ggzy.core.http import client_address
 from ggzy.projects import selectors as project_selectors
 
-from . import bids, policies, selectors, services
-from .choices import TenderStatus
-from .forms import BidderKeyForm, BidUploadForm, DocumentForm, LotTermsForm, TenderForm
-from .models import BidderKey
+from . import bids, opening, policies, selectors, services
+from .choices import BidStatus, OpeningOutcome, TenderStatus
+from .forms import (
+    AnswerForm,
+    BackupForm,
+    BidderKeyForm,
+    BidUploadForm,
+    ContentKeyForm,
+    DocumentForm,
+    LotTermsForm,
+    ObjectionForm,
+    TenderForm,
+)
+from .models import Bid, BidderKey, OpeningObjection, Tender, TenderLot
 
 
 @public
@@ -220,3 +230,121 @@ def bid_withdraw(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("投标文件已撤回。"))
     return redirect("tendering:my_bids", code=tender.code)
+
+
+def _lot_of(tender: Tender, lot_code: str) -> TenderLot:
+    return get_object_or_404(tender.tender_lots.select_related("lot"), lot__code=lot_code)
+
+
+@public
+def opening_room(request: HttpRequest, code: str, lot_code: str) -> HttpResponse:
+    tender = selectors.tender_get_for(request.user, code)
+    tender_lot = _lot_of(tender, lot_code)
+    organization_id = getattr(request.user, "organization_id", None)
+    own_bid = None
+    if organization_id is not None and has(request.user, Capability.BID_SUBMIT):
+        own_bid = tender_lot.bids.filter(bidder_id=organization_id, status=BidStatus.SUBMITTED).first()
+    context = {
+        "tender": tender,
+        "tender_lot": tender_lot,
+        "own_bid": own_bid,
+        "can_manage": policies.can_manage(request.user, tender),
+        "objections": tender_lot.opening_objections.select_related("bidder") if tender_lot.opened_at else [],
+        "confirmations": tender_lot.opening_confirmations.count(),
+        "outcomes": dict(OpeningOutcome.choices),
+        "key_form": ContentKeyForm(),
+        "backup_form": BackupForm(),
+        "objection_form": ObjectionForm(),
+        "answer_form": AnswerForm(),
+    }
+    return render(request, "tendering/opening_room.html", context)
+
+
+def _own_bid(request: AuthedRequest, code: str, pk: int) -> Bid:
+    tender = selectors.tender_get_for(request.user, code)
+    organization_id = request.user.organization_id
+    assert organization_id is not None
+    return get_object_or_404(bids.bids_of(organization_id=organization_id, tender=tender), pk=pk)
+
+
+@capability_required(Capability.BID_SUBMIT)
+@require_POST
+def bid_unseal(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
+    bid = _own_bid(request, code, pk)
+    form = ContentKeyForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请填写内容密钥。"))
+        opening.bid_unseal(actor=request.user, bid=bid, content_key=form.cleaned_data["content_key"])
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("解密成功，明文与回执中的承诺值一致。"))
+    return redirect("tendering:opening", code=code, lot_code=bid.tender_lot.lot.code)
+
+
+@capability_required(Capability.BID_SUBMIT)
+@require_POST
+def bid_unseal_backup(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
+    bid = _own_bid(request, code, pk)
+    form = BackupForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请选择备用文件。"))
+        with tempfile.TemporaryDirectory() as directory:
+            opening.bid_unseal_backup(
+                actor=request.user,
+                bid=bid,
+                backup=_uploaded_path(form.cleaned_data["backup"], directory),
+                content_key=form.cleaned_data["content_key"],
+            )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("备用文件与回执中的承诺值一致，已解密。"))
+    return redirect("tendering:opening", code=code, lot_code=bid.tender_lot.lot.code)
+
+
+@capability_required(Capability.BID_SUBMIT)
+@require_POST
+def opening_respond(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse:
+    tender = selectors.tender_get_for(request.user, code)
+    tender_lot = _lot_of(tender, lot_code)
+    try:
+        if request.POST.get("action") == "confirm":
+            opening.opening_confirm(actor=request.user, tender_lot=tender_lot)
+            messages.success(request, _("已确认开标记录。"))
+        else:
+            form = ObjectionForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("请填写异议内容。"))
+            opening.opening_objection_raise(actor=request.user, tender_lot=tender_lot, text=form.cleaned_data["text"])
+            messages.success(request, _("异议已提交，招标人将在线答复。"))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("tendering:opening", code=code, lot_code=lot_code)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def opening_answer(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
+    tender = selectors.tender_get_for(request.user, code)
+    if not policies.can_manage(request.user, tender):
+        raise PermissionDenied
+    objection = get_object_or_404(
+        OpeningObjection.objects.select_related("tender_lot__lot"), pk=pk, tender_lot__tender=tender
+    )
+    form = AnswerForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请填写答复内容。"))
+        opening.opening_objection_answer(actor=request.user, objection=objection, answer=form.cleaned_data["answer"])
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("答复已记录。"))
+    return redirect("tendering:opening", code=code, lot_code=objection.tender_lot.lot.code)
