@@ -31,7 +31,7 @@ from ggzy.portal.models import GuideItem
 from ggzy.projects import services as project_services
 from ggzy.tendering import bids as tendering_bids
 from ggzy.tendering import services as tendering_services
-from ggzy.tendering.models import OpeningObjection
+from ggzy.tendering.models import DocumentObjection, OpeningObjection
 from ggzy.tendering.tests.helpers import SealingBidder
 
 ACTORS = [
@@ -67,6 +67,7 @@ class World:
     lot_code: str
     bid_id: int
     objection_id: int
+    document_objection_id: int
     document_id: int
     notice_id: int
     guide_id: int
@@ -125,6 +126,9 @@ def build_world() -> World:
         sealed = sealer.seal(Path(directory), lot=lot, opening_data={"price": 1})
         bid = tendering_bids.bid_submit(actor=sealer.user, tender_lot=lot, envelope=sealed.path)
     # Matrix data only: an objection row, so the answer endpoints have an object to refuse or allow.
+    document_objection = DocumentObjection.objects.create(
+        tender=tender, objector=users["bidder"].organization, text="x", raised_at=clock.now(), answer_due=clock.now()
+    )
     objection = OpeningObjection.objects.create(
         tender_lot=lot, bidder=users["bidder"].organization, text="x", raised_at=clock.now()
     )
@@ -144,6 +148,7 @@ def build_world() -> World:
         lot_code=project.lots.get().code,
         bid_id=bid.pk,
         objection_id=objection.pk,
+        document_objection_id=document_objection.pk,
         document_id=document.pk,
         notice_id=notice.pk,
         guide_id=GuideItem.objects.order_by("pk").values_list("pk", flat=True).first() or 0,
@@ -205,6 +210,14 @@ MATRIX: list[Page] = [
     ),
     Page("tendering:publish", "post", frozenset({"owner", "agent"}), lambda w: {"code": w.tender_code}),
     Page("tendering:keys", "get", frozenset({"bidder"})),
+    Page("tendering:clarify", "post", frozenset({"owner", "agent"}), lambda w: {"code": w.tender_code}),
+    Page("tendering:document_objection", "post", frozenset({"bidder"}), lambda w: {"code": w.tender_code}),
+    Page(
+        "tendering:document_objection_answer",
+        "post",
+        frozenset({"owner", "agent"}),
+        lambda w: {"code": w.tender_code, "pk": w.document_objection_id},
+    ),
     Page("tendering:opening", "get", ALL, lambda w: {"code": w.tender_code, "lot_code": w.lot_code}),
     Page(
         "tendering:opening_respond",
@@ -283,6 +296,14 @@ API_MATRIX: list[ApiOp] = [
         lambda w: {"content_key": "x"},
     ),
     ApiOp("get", "/api/v1/tenders/{code}/lots/{lot_code}/opening", ALL),
+    ApiOp("post", "/api/v1/tenders/{code}/clarifications", frozenset({"owner", "agent"}), lambda w: {"body": ""}),
+    ApiOp("post", "/api/v1/tenders/{code}/document-objections", frozenset({"bidder"}), lambda w: {"text": ""}),
+    ApiOp(
+        "post",
+        "/api/v1/tenders/{code}/document-objections/{document_objection_id}/answer",
+        frozenset({"owner", "agent"}),
+        lambda w: {"text": ""},
+    ),
     ApiOp("post", "/api/v1/tenders/{code}/lots/{lot_code}/opening/confirm", frozenset({"bidder"})),
     ApiOp(
         "post",
@@ -343,6 +364,7 @@ def _fill(path: str, world: World) -> str:
         .replace("{lot_code}", world.lot_code)
         .replace("{bid_id}", str(world.bid_id))
         .replace("{objection_id}", str(world.objection_id))
+        .replace("{document_objection_id}", str(world.document_objection_id))
         .replace("{code}", "A01")
         .replace("{year}", "2026")
     )

@@ -117,3 +117,14 @@ def run_due_periodic() -> list[str]:
             log.exception("periodic task %s failed", periodic.name)
         ran.append(periodic.name)
     return ran
+
+
+@transaction.atomic
+def job_reschedule(*, key: str, run_at: dt.datetime) -> Job | None:
+    """Move a pending job (e.g. a deadline) to a new time; returns it, or None if there is none."""
+    job = Job.objects.select_for_update().filter(key=key, status=JobStatus.PENDING).first()
+    if job is None:
+        return None
+    Job.objects.filter(pk=job.pk).update(run_at=run_at)
+    job.refresh_from_db()
+    return job

@@ -3,6 +3,7 @@
 import tempfile
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -15,13 +16,16 @@ from ggzy.accounts.decorators import AuthedRequest
 from ggzy.accounts.policies import Capability
 from ggzy.core.http import client_address
 
-from . import bids, opening, selectors
-from .models import Bid, BidderKey, OpeningObjection, TenderLot
+from . import bids, clarifications, opening, policies, selectors
+from .models import Bid, BidderKey, Clarification, DocumentObjection, OpeningObjection, TenderLot
 from .schemas import (
     BidderKeyIn,
     BidderKeyOut,
     BidOut,
+    ClarificationIn,
+    ClarificationOut,
     ContentKeyIn,
+    DocumentObjectionOut,
     ObjectionOut,
     OpeningOut,
     TenderOut,
@@ -151,3 +155,43 @@ def opening_answer(request: AuthedRequest, code: str, objection_id: int, payload
     tender = selectors.tender_get_for(request.user, code)
     objection = get_object_or_404(OpeningObjection, pk=objection_id, tender_lot__tender=tender)
     return opening.opening_objection_answer(actor=request.user, objection=objection, answer=payload.text)
+
+
+@router.post(
+    "/{code}/clarifications",
+    response={201: ClarificationOut},
+    auth=HasCapability(Capability.TENDER_MANAGE),
+    summary="发布澄清或修改（必要时顺延投标截止时间）",
+)
+def clarification_issue(request: AuthedRequest, code: str, payload: ClarificationIn) -> Status[Clarification]:
+    tender = selectors.tender_get_for(request.user, code)
+    return Status(
+        201,
+        clarifications.clarification_issue(
+            actor=request.user, tender=tender, body=payload.body, new_deadline=payload.new_deadline
+        ),
+    )
+
+
+@router.post(
+    "/{code}/document-objections", response={201: DocumentObjectionOut}, auth=bidder, summary="对招标文件提出异议"
+)
+def document_objection_raise(request: AuthedRequest, code: str, payload: TextIn) -> Status[DocumentObjection]:
+    tender = selectors.tender_get_for(request.user, code)
+    return Status(201, clarifications.objection_raise(actor=request.user, tender=tender, text=payload.text))
+
+
+@router.post(
+    "/{code}/document-objections/{document_objection_id}/answer",
+    response=DocumentObjectionOut,
+    auth=HasCapability(Capability.TENDER_MANAGE),
+    summary="答复对招标文件的异议",
+)
+def document_objection_answer(
+    request: AuthedRequest, code: str, document_objection_id: int, payload: TextIn
+) -> DocumentObjection:
+    tender = selectors.tender_get_for(request.user, code)
+    if not policies.can_manage(request.user, tender):
+        raise PermissionDenied
+    objection = get_object_or_404(DocumentObjection, pk=document_objection_id, tender=tender)
+    return clarifications.objection_answer(actor=request.user, objection=objection, answer=payload.text)

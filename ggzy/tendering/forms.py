@@ -65,3 +65,13 @@ class ObjectionForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("答复"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ClarificationForm(forms.Form):
+    body = forms.CharField(label=_("澄清或修改内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    new_deadline = forms.DateTimeField(
+        label=_("顺延后的投标截止时间（北京时间）"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("距投标截止不足法定期限时必须顺延。"),
+    )

@@ -242,3 +242,51 @@ class OpeningConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tender_lot_id}:{self.bidder_id}"
+
+
+class Clarification(models.Model):
+    """A clarification or amendment of the tender documents (澄清/修改), published to everyone."""
+
+    tender = models.ForeignKey(Tender, verbose_name=_("招标"), on_delete=models.PROTECT, related_name="clarifications")
+    number = models.PositiveIntegerField(_("序号"))
+    body = models.TextField(_("澄清或修改内容"))
+    issued_at = models.DateTimeField(_("发出时间"))
+    deadline_before = models.DateTimeField(_("原投标截止时间"))
+    deadline_after = models.DateTimeField(_("投标截止时间（发出后）"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发出人"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("澄清或修改")
+        verbose_name_plural = _("澄清或修改")
+        ordering = ["tender", "number"]
+        constraints = [models.UniqueConstraint(fields=["tender", "number"], name="tendering_clarification_once")]
+
+    def __str__(self) -> str:
+        return f"{self.tender_id}#{self.number}"
+
+
+class DocumentObjection(models.Model):
+    """An objection to the tender documents (异议; 质疑 in procurement). While one is unanswered the
+    procedure is suspended: submissions do not close (招标投标法实施条例 art. 22)."""
+
+    tender = models.ForeignKey(
+        Tender, verbose_name=_("招标"), on_delete=models.PROTECT, related_name="document_objections"
+    )
+    objector = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("异议人"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("异议内容"))
+    raised_at = models.DateTimeField(_("提出时间"))
+    answer_due = models.DateTimeField(_("答复期限"))
+    answer = models.TextField(_("答复"), blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("招标文件异议")
+        verbose_name_plural = _("招标文件异议")
+        ordering = ["raised_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.tender_id}:{self.objector_id}"

@@ -111,3 +111,25 @@ class ObjectionOut(Schema):
     raised_at: dt.datetime
     answer: str
     answered_at: dt.datetime | None
+
+
+class ClarificationIn(Schema):
+    body: str
+    new_deadline: dt.datetime | None = None
+
+
+class ClarificationOut(Schema):
+    number: int
+    body: str
+    issued_at: dt.datetime
+    deadline_before: dt.datetime
+    deadline_after: dt.datetime
+
+
+class DocumentObjectionOut(Schema):
+    id: int
+    text: str
+    raised_at: dt.datetime
+    answer_due: dt.datetime
+    answer: str
+    answered_at: dt.datetime | None

@@ -9,7 +9,7 @@ from django.http import Http404
 
 from . import policies
 from .choices import TenderStatus
-from .models import DocumentDownload, Tender, TenderDocument, TenderLot
+from .models import DocumentDownload, DocumentObjection, Tender, TenderDocument, TenderLot
 
 
 def _base() -> QuerySet[Tender]:
@@ -52,3 +52,13 @@ def downloads_visible(*, user: Any, tender: Tender) -> QuerySet[DocumentDownload
     if tender.status in (TenderStatus.DRAFT, TenderStatus.PUBLISHED) or not policies.can_manage(user, tender):
         return None
     return DocumentDownload.objects.filter(document__tender=tender).select_related("organization", "document")
+
+
+def document_objections_visible(*, user: Any, tender: Tender) -> QuerySet[DocumentObjection]:
+    """The owner side sees every objection (to answer it); a bidder sees its own; others none —
+    an objector is a potential bidder, whose identity is secret before the deadline."""
+    objections = DocumentObjection.objects.filter(tender=tender).select_related("objector")
+    if policies.can_manage(user, tender):
+        return objections
+    organization_id = getattr(user, "organization_id", None) if getattr(user, "is_authenticated", False) else None
+    return objections.filter(objector_id=organization_id) if organization_id else objections.none()

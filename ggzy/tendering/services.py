@@ -289,6 +289,16 @@ def tender_close_submissions(*, tender_id: int) -> Tender:
         return tender
     if clock.now() < tender.bid_deadline:
         raise ValidationError(_("投标截止时间未到。"))
+    if tender.document_objections.filter(answered_at__isnull=True).exists():
+        # An unanswered objection suspends the procedure (实施条例 art. 22): look again in an hour.
+        jobs_services.job_enqueue(
+            name="tendering.close_submissions",
+            args={"tender_id": tender.pk},
+            run_at=clock.now() + dt.timedelta(hours=1),
+            key=f"tender:{tender.pk}:close:{clock.now().isoformat()}",
+        )
+        event_record(action="tender.suspended_by_objection", obj=tender, after={"at": clock.now()})
+        return tender
     tender.status = TenderStatus.CLOSED
     tender.save(update_fields=["status"])
     minimum = _rule(tender.project, "tender.min_bidders")

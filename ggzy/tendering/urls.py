@@ -11,6 +11,13 @@ urlpatterns = [
     path("<str:code>/documents/", views.document_upload, name="document_upload"),
     path("<str:code>/documents/<int:document_id>/", views.document_download, name="document_download"),
     path("<str:code>/publish/", views.tender_publish, name="publish"),
+    path("<str:code>/clarify/", views.clarification_issue, name="clarify"),
+    path("<str:code>/document-objections/", views.document_objection_raise, name="document_objection"),
+    path(
+        "<str:code>/document-objections/<int:pk>/answer/",
+        views.document_objection_answer,
+        name="document_objection_answer",
+    ),
     path("<str:code>/lots/<str:lot_code>/bid/", views.bid_submit, name="bid_submit"),
     path("<str:code>/lots/<str:lot_code>/opening/", views.opening_room, name="opening"),
     path("<str:code>/lots/<str:lot_code>/opening/respond/", views.opening_respond, name="opening_respond"),

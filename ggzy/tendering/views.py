@@ -20,20 +20,21 @@ from ggzy.core.forms import apply_errors
 from ggzy.core.http import client_address
 from ggzy.projects import selectors as project_selectors
 
-from . import bids, opening, policies, selectors, services
+from . import bids, clarifications, opening, policies, selectors, services
 from .choices import BidStatus, OpeningOutcome, TenderStatus
 from .forms import (
     AnswerForm,
     BackupForm,
     BidderKeyForm,
     BidUploadForm,
+    ClarificationForm,
     ContentKeyForm,
     DocumentForm,
     LotTermsForm,
     ObjectionForm,
     TenderForm,
 )
-from .models import Bid, BidderKey, OpeningObjection, Tender, TenderLot
+from .models import Bid, BidderKey, DocumentObjection, OpeningObjection, Tender, TenderLot
 
 
 @public
@@ -50,6 +51,11 @@ def tender_detail(request: HttpRequest, code: str) -> HttpResponse:
         "can_bid": has(request.user, Capability.BID_SUBMIT) and tender.status == TenderStatus.PUBLISHED,
         "downloads": selectors.downloads_visible(user=request.user, tender=tender),
         "document_form": DocumentForm(),
+        "clarifications": tender.clarifications.order_by("number"),
+        "clarification_form": ClarificationForm(),
+        "objection_form": ObjectionForm(),
+        "answer_form": AnswerForm(),
+        "document_objections": selectors.document_objections_visible(user=request.user, tender=tender),
     }
     return render(request, "tendering/tender_detail.html", context)
 
@@ -348,3 +354,64 @@ def opening_answer(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("答复已记录。"))
     return redirect("tendering:opening", code=code, lot_code=objection.tender_lot.lot.code)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def clarification_issue(request: AuthedRequest, code: str) -> HttpResponse:
+    tender = selectors.tender_get_for(request.user, code)
+    if not policies.can_manage(request.user, tender):
+        raise PermissionDenied
+    form = ClarificationForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请填写澄清或修改的内容。"))
+        deadline = form.cleaned_data["new_deadline"]
+        if deadline is not None and deadline.tzinfo is None:
+            deadline = deadline.replace(tzinfo=clock.BEIJING)
+        clarifications.clarification_issue(
+            actor=request.user, tender=tender, body=form.cleaned_data["body"], new_deadline=deadline
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("澄清或修改已发布。"))
+    return redirect("tendering:detail", code=code)
+
+
+@capability_required(Capability.BID_SUBMIT)
+@require_POST
+def document_objection_raise(request: AuthedRequest, code: str) -> HttpResponse:
+    tender = selectors.tender_get_for(request.user, code)
+    form = ObjectionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请填写异议内容。"))
+        clarifications.objection_raise(actor=request.user, tender=tender, text=form.cleaned_data["text"])
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("异议已提交；答复前招标活动暂停。"))
+    return redirect("tendering:detail", code=code)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def document_objection_answer(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
+    tender = selectors.tender_get_for(request.user, code)
+    if not policies.can_manage(request.user, tender):
+        raise PermissionDenied
+    objection = get_object_or_404(DocumentObjection, pk=pk, tender=tender)
+    form = AnswerForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请填写答复内容。"))
+        clarifications.objection_answer(actor=request.user, objection=objection, answer=form.cleaned_data["answer"])
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("答复已记录。"))
+    return redirect("tendering:detail", code=code)
