@@ -67,3 +67,9 @@ def reference_data(db):  # type: ignore[no-untyped-def]
     from ggzy.core import reference_data as loader
 
     loader.load()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Uploaded and sealed files of a test go to a directory of its own, not the installation's."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))

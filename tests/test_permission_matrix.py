@@ -8,6 +8,7 @@ not declare who may open it. Later issues extend MATRIX and API_MATRIX.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from ggzy.portal.models import GuideItem
 from ggzy.projects import services as project_services
 from ggzy.tendering import bids as tendering_bids
 from ggzy.tendering import services as tendering_services
+from ggzy.tendering import uploads as tendering_uploads
 from ggzy.tendering.models import DocumentObjection, OpeningObjection
 from ggzy.tendering.tests.helpers import SealingBidder
 
@@ -67,6 +69,7 @@ class World:
     lot_code: str
     bid_id: int
     objection_id: int
+    upload_token: str
     document_objection_id: int
     document_id: int
     notice_id: int
@@ -129,6 +132,9 @@ def build_world() -> World:
     document_objection = DocumentObjection.objects.create(
         tender=tender, objector=users["bidder"].organization, text="x", raised_at=clock.now(), answer_due=clock.now()
     )
+    upload = tendering_uploads.upload_start(
+        actor=users["bidder"], tender_lot=lot, size=1, leaf_digests=[hashlib.sha256(b"x").hexdigest()]
+    )
     objection = OpeningObjection.objects.create(
         tender_lot=lot, bidder=users["bidder"].organization, text="x", raised_at=clock.now()
     )
@@ -148,6 +154,7 @@ def build_world() -> World:
         lot_code=project.lots.get().code,
         bid_id=bid.pk,
         objection_id=objection.pk,
+        upload_token=upload.token,
         document_objection_id=document_objection.pk,
         document_id=document.pk,
         notice_id=notice.pk,
@@ -296,6 +303,15 @@ API_MATRIX: list[ApiOp] = [
         lambda w: {"content_key": "x"},
     ),
     ApiOp("get", "/api/v1/tenders/{code}/lots/{lot_code}/opening", ALL),
+    ApiOp(
+        "post",
+        "/api/v1/tenders/{code}/lots/{lot_code}/uploads",
+        frozenset({"bidder"}),
+        lambda w: {"size": 1, "leaf_digests": []},
+    ),
+    ApiOp("get", "/api/v1/tenders/uploads/{token}", frozenset({"bidder"})),
+    ApiOp("put", "/api/v1/tenders/uploads/{token}/chunks/{index}", frozenset({"bidder"})),
+    ApiOp("post", "/api/v1/tenders/uploads/{token}/complete", frozenset({"bidder"})),
     ApiOp("post", "/api/v1/tenders/{code}/clarifications", frozenset({"owner", "agent"}), lambda w: {"body": ""}),
     ApiOp("post", "/api/v1/tenders/{code}/document-objections", frozenset({"bidder"}), lambda w: {"text": ""}),
     ApiOp(
@@ -364,6 +380,8 @@ def _fill(path: str, world: World) -> str:
         .replace("{lot_code}", world.lot_code)
         .replace("{bid_id}", str(world.bid_id))
         .replace("{objection_id}", str(world.objection_id))
+        .replace("{token}", world.upload_token)
+        .replace("{index}", "0")
         .replace("{document_objection_id}", str(world.document_objection_id))
         .replace("{code}", "A01")
         .replace("{year}", "2026")

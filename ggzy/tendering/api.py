@@ -16,8 +16,8 @@ from ggzy.accounts.decorators import AuthedRequest
 from ggzy.accounts.policies import Capability
 from ggzy.core.http import client_address
 
-from . import bids, clarifications, opening, policies, selectors
-from .models import Bid, BidderKey, Clarification, DocumentObjection, OpeningObjection, TenderLot
+from . import bids, clarifications, opening, policies, selectors, uploads
+from .models import Bid, BidderKey, Clarification, DocumentObjection, OpeningObjection, TenderLot, UploadSession
 from .schemas import (
     BidderKeyIn,
     BidderKeyOut,
@@ -30,6 +30,8 @@ from .schemas import (
     OpeningOut,
     TenderOut,
     TextIn,
+    UploadOut,
+    UploadStartIn,
     tender_out,
 )
 
@@ -195,3 +197,65 @@ def document_objection_answer(
         raise PermissionDenied
     objection = get_object_or_404(DocumentObjection, pk=document_objection_id, tender=tender)
     return clarifications.objection_answer(actor=request.user, objection=objection, answer=payload.text)
+
+
+def _upload_out(session: UploadSession) -> UploadOut:
+    return UploadOut(
+        token=session.token,
+        size=session.size,
+        chunk_size=uploads.CHUNK_SIZE,
+        chunks=uploads.chunk_count(session.size),
+        received=uploads.upload_received(session),
+    )
+
+
+def _session(request: AuthedRequest, token: str) -> UploadSession:
+    return get_object_or_404(UploadSession, token=token, organization_id=request.user.organization_id)
+
+
+@router.post(
+    "/{code}/lots/{lot_code}/uploads",
+    response={201: UploadOut},
+    auth=bidder,
+    summary="开始分片上传密封投标文件（声明大小和每1MiB的SHA-256）",
+)
+def upload_start(request: AuthedRequest, code: str, lot_code: str, payload: UploadStartIn) -> Status[UploadOut]:
+    lot = _lot(request, code, lot_code)
+    session = uploads.upload_start(
+        actor=request.user, tender_lot=lot, size=payload.size, leaf_digests=payload.leaf_digests
+    )
+    return Status(201, _upload_out(session))
+
+
+@router.get("/uploads/{token}", response=UploadOut, auth=bidder, summary="查询已接收的分片（断点续传）")
+def upload_status(request: AuthedRequest, token: str) -> UploadOut:
+    return _upload_out(_session(request, token))
+
+
+@router.put(
+    "/uploads/{token}/chunks/{index}",
+    response=UploadOut,
+    auth=bidder,
+    summary="上传一个分片（请求体为原始字节，application/octet-stream）",
+    openapi_extra={
+        "requestBody": {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+    },
+)
+def upload_chunk(request: AuthedRequest, token: str, index: int) -> UploadOut:
+    session = _session(request, token)
+    uploads.upload_chunk(actor=request.user, session=session, index=index, data=request.body)
+    return _upload_out(session)
+
+
+@router.post("/uploads/{token}/complete", response={201: BidOut}, auth=bidder, summary="完成上传并递交，返回回执")
+def upload_complete(request: AuthedRequest, token: str, fingerprint: Form[str] = "") -> Status[Bid]:
+    session = _session(request, token)
+    return Status(
+        201,
+        uploads.upload_complete(
+            actor=request.user,
+            session=session,
+            client_address=client_address(request),
+            client_fingerprint=fingerprint,
+        ),
+    )

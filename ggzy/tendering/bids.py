@@ -31,7 +31,7 @@ from .models import Bid, BidderKey, Tender, TenderLot
 ENVELOPE_MAGIC = b"GGZYBID"
 
 
-def _require_bidder(actor: User) -> None:
+def require_bidder(actor: User) -> None:
     if not has(actor, Capability.BID_SUBMIT) or actor.organization_id is None:
         raise PermissionDenied(_("只有投标人可以执行此操作。"))
 
@@ -39,7 +39,7 @@ def _require_bidder(actor: User) -> None:
 @transaction.atomic
 def bidder_key_register(*, actor: User, kind: str, public_key: str) -> BidderKey:
     """Register (or replace) the organization's sealing or signing public key (P-256)."""
-    _require_bidder(actor)
+    require_bidder(actor)
     if kind not in KeyKind.values:
         raise ValidationError({"kind": _("请选择公钥用途。")})
     try:
@@ -136,7 +136,7 @@ def bid_submit(
     The envelope is verified before the lock is taken (it may be large); the deadline is judged by
     the receipt time taken under the lock, so a bid that finishes verifying after the deadline is
     refused."""
-    _require_bidder(actor)
+    require_bidder(actor)
     inspection = _inspect(envelope, lot=tender_lot, actor=actor)
     target = _storage_dir() / f"{inspection.ciphertext_digest}.gbid"
     if not target.exists():
@@ -228,7 +228,7 @@ def _bid_record(
 @transaction.atomic
 def bid_withdraw(*, actor: User, bid: Bid) -> Bid:
     """A bidder takes its bid back before the deadline (招标投标法实施条例 art. 35)."""
-    _require_bidder(actor)
+    require_bidder(actor)
     tender = lock_instance(bid.tender_lot.tender)
     bid = lock_instance(bid)
     if bid.bidder_id != actor.organization_id:

@@ -290,3 +290,45 @@ class DocumentObjection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tender_id}:{self.objector_id}"
+
+
+class UploadSession(models.Model):
+    """A resumable upload of a sealed bid: the client declares the size and the SHA-256 of every
+    1 MiB piece first, so each chunk is checked on arrival and a broken upload resumes where it stopped."""
+
+    token = models.CharField(_("上传令牌"), max_length=64, unique=True)
+    tender_lot = models.ForeignKey(TenderLot, verbose_name=_("招标标段"), on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("投标人"), on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    size = models.BigIntegerField(_("文件大小（字节）"))
+    leaf_digests = models.JSONField(_("分片摘要"))
+    created_at = models.DateTimeField(_("开始时间"))
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    bid = models.ForeignKey(Bid, verbose_name=_("投标文件"), on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("分片上传")
+        verbose_name_plural = _("分片上传")
+
+    def __str__(self) -> str:
+        return self.token[:12]
+
+
+class UploadChunk(models.Model):
+    session = models.ForeignKey(
+        UploadSession, verbose_name=_("分片上传"), on_delete=models.CASCADE, related_name="chunks"
+    )
+    index = models.PositiveIntegerField(_("分片序号"))
+    received_at = models.DateTimeField(_("接收时间"))
+
+    class Meta:
+        verbose_name = _("已接收分片")
+        verbose_name_plural = _("已接收分片")
+        constraints = [models.UniqueConstraint(fields=["session", "index"], name="tendering_chunk_once")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}:{self.index}"

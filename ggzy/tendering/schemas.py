@@ -133,3 +133,16 @@ class DocumentObjectionOut(Schema):
     answer_due: dt.datetime
     answer: str
     answered_at: dt.datetime | None
+
+
+class UploadStartIn(Schema):
+    size: int
+    leaf_digests: list[str]
+
+
+class UploadOut(Schema):
+    token: str
+    size: int
+    chunk_size: int
+    chunks: int
+    received: list[int]

@@ -161,7 +161,7 @@ def test_before_the_opening_no_price_or_phrase_appears_anywhere(tender, tmp_path
     dump = io.StringIO()
     call_command("dumpdata", "--natural-foreign", stdout=dump)
     haystacks = {"database dump": dump.getvalue(), "logs": caplog.text}
-    for path in Path(settings.DATA_DIR).rglob("*"):
+    for path in [*Path(settings.DATA_DIR).rglob("*"), *Path(settings.MEDIA_ROOT).rglob("*")]:
         if path.is_file():
             haystacks[str(path)] = path.read_bytes().decode("utf-8", "replace")
     viewers = [Client()] + [
