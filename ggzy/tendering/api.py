@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Status
+from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile as NinjaUploadedFile
 
 from ggzy.accounts.api_auth import HasCapability
@@ -16,8 +17,17 @@ from ggzy.accounts.decorators import AuthedRequest
 from ggzy.accounts.policies import Capability
 from ggzy.core.http import client_address
 
-from . import bids, clarifications, opening, policies, selectors, uploads
-from .models import Bid, BidderKey, Clarification, DocumentObjection, OpeningObjection, TenderLot, UploadSession
+from . import bids, clarifications, deposits, opening, policies, selectors, uploads
+from .models import (
+    Bid,
+    BidderKey,
+    BidSecurity,
+    Clarification,
+    DocumentObjection,
+    OpeningObjection,
+    TenderLot,
+    UploadSession,
+)
 from .schemas import (
     BidderKeyIn,
     BidderKeyOut,
@@ -28,6 +38,7 @@ from .schemas import (
     DocumentObjectionOut,
     ObjectionOut,
     OpeningOut,
+    SecurityOut,
     TenderOut,
     TextIn,
     UploadOut,
@@ -259,3 +270,16 @@ def upload_complete(request: AuthedRequest, token: str, fingerprint: Form[str] =
             client_fingerprint=fingerprint,
         ),
     )
+
+
+@router.post(
+    "/bank/callback",
+    response=SecurityOut,
+    auth=None,
+    summary="银行回调：保证金到账或退还（X-Bank-Signature 为请求体的 HMAC-SHA256）",
+)
+def bank_callback(request: HttpRequest) -> BidSecurity:
+    try:
+        return deposits.bank_callback(body=request.body, signature=request.headers.get("X-Bank-Signature", ""))
+    except PermissionDenied as exc:
+        raise AuthenticationError from exc  # the signature is the caller's only credential

@@ -25,7 +25,8 @@ from ggzy.core import clock, signing
 from ggzy.core.locks import lock_instance
 from ggzy.witness.services import event_record
 
-from .choices import BidStatus, KeyKind, TenderStatus
+from . import deposits
+from .choices import BidStatus, KeyKind, SecurityStatus, TenderStatus
 from .models import Bid, BidderKey, Tender, TenderLot
 
 ENVELOPE_MAGIC = b"GGZYBID"
@@ -241,6 +242,11 @@ def bid_withdraw(*, actor: User, bid: Bid) -> Bid:
     bid.status = BidStatus.WITHDRAWN
     bid.withdrawn_at = now
     bid.save(update_fields=["status", "withdrawn_at"])
+    # Security of a withdrawn bid is refunded within the legal time (实施条例 art. 35).
+    for security in bid.tender_lot.securities.filter(organization_id=bid.bidder_id, status=SecurityStatus.CONFIRMED):
+        deposits.security_refund_schedule(
+            security=security, reason="withdrawal", key="tender.withdrawal_security_refund_days", since=now
+        )
     event_record(action="bid.withdrawn", obj=bid, before={"status": BidStatus.SUBMITTED}, after={"status": bid.status})
     return bid
 

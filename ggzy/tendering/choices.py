@@ -64,3 +64,14 @@ class OpeningOutcome(models.TextChoices):
     # through any other fault as withdrawn (撤回); the opening goes on for the other bids.
     REVOKED = "revoked", _("撤销（投标人原因未解密）")
     NOT_DECRYPTED = "not_decrypted", _("撤回（非投标人原因未解密）")
+
+
+class SecurityMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("银行转账")
+    GUARANTEE = "guarantee", _("保函")
+
+
+class SecurityStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("已到账")
+    REFUND_DUE = "refund_due", _("待退还")
+    REFUNDED = "refunded", _("已退还")

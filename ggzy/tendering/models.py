@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 from ggzy.core.choices import ProcurementMethod
 
-from .choices import BidStatus, EvaluationMethod, KeyKind, LotStatus, OpeningOutcome, TenderStatus
+from .choices import (
+    BidStatus,
+    EvaluationMethod,
+    KeyKind,
+    LotStatus,
+    OpeningOutcome,
+    SecurityMethod,
+    SecurityStatus,
+    TenderStatus,
+)
 
 
 class Tender(models.Model):
@@ -332,3 +341,41 @@ class UploadChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}:{self.index}"
+
+
+class BidSecurity(models.Model):
+    """Bid security (投标保证金) of one bidder for one lot, confirmed by the bank's signed callback."""
+
+    tender_lot = models.ForeignKey(
+        TenderLot, verbose_name=_("招标标段"), on_delete=models.PROTECT, related_name="securities"
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("投标人"), on_delete=models.PROTECT, related_name="+"
+    )
+    reference = models.CharField(_("银行流水号/保函编号"), max_length=100, unique=True)
+    method = models.CharField(_("缴纳方式"), max_length=16, choices=SecurityMethod.choices)
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    payer_account = models.CharField(_("付款账户"), max_length=64, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=SecurityStatus.choices, default=SecurityStatus.CONFIRMED
+    )
+    confirmed_at = models.DateTimeField(_("到账确认时间"))
+    refund_reason = models.CharField(_("退还事由"), max_length=100, blank=True)
+    refund_due = models.DateTimeField(_("退还期限"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("退还时间"), null=True, blank=True)
+    refund_reference = models.CharField(_("退款流水号"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("投标保证金")
+        verbose_name_plural = _("投标保证金")
+        ordering = ["confirmed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_fen__gt=0),
+                name="tendering_security_positive",
+                violation_error_message=_("保证金金额必须大于零。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Schema
 
-from .models import Bid, Tender
+from .models import Bid, BidSecurity, Tender
 
 
 class TenderLotOut(Schema):
@@ -146,3 +146,17 @@ class UploadOut(Schema):
     chunk_size: int
     chunks: int
     received: list[int]
+
+
+class SecurityOut(Schema):
+    reference: str
+    lot_code: str
+    amount_fen: int
+    status: str
+    confirmed_at: dt.datetime
+    refund_due: dt.datetime | None
+    refunded_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_lot_code(obj: BidSecurity) -> str:
+        return obj.tender_lot.lot.code
