@@ -138,6 +138,11 @@ def bid_submit(
     the receipt time taken under the lock, so a bid that finishes verifying after the deadline is
     refused."""
     require_bidder(actor)
+    tender = tender_lot.tender
+    organization_id = actor.organization_id
+    assert organization_id is not None
+    if tender.invitees.exists() and not tender.invitees.filter(pk=organization_id).exists():
+        raise PermissionDenied(_("本项目为邀请招标，只有受邀投标人可以递交投标文件。"))
     inspection = _inspect(envelope, lot=tender_lot, actor=actor)
     target = _storage_dir() / f"{inspection.ciphertext_digest}.gbid"
     if not target.exists():

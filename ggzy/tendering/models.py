@@ -37,6 +37,17 @@ class Tender(models.Model):
     opening_fields = models.JSONField(_("开标记录读取项"), default=list)
     status = models.CharField(_("状态"), max_length=16, choices=TenderStatus.choices, default=TenderStatus.DRAFT)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    previous_round = models.ForeignKey(
+        "self",
+        verbose_name=_("上一轮招标"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_rounds",
+    )
+    invitees = models.ManyToManyField(
+        "accounts.Organization", verbose_name=_("受邀投标人"), blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("创建时间"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.PROTECT, related_name="+"

@@ -17,9 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ggzy.accounts.models import User
+from ggzy.accounts.models import Organization, User
 from ggzy.core import clock
-from ggzy.core.choices import TradeType
+from ggzy.core.choices import ProcurementMethod, TradeType
 from ggzy.core.locks import lock_instance
 from ggzy.core.money import format_yuan
 from ggzy.disclosure import services as disclosure_services
@@ -104,6 +104,8 @@ def tender_create(
     bid_deadline: dt.datetime,
     bid_validity_days: int,
     opening_fields: list[dict[str, str]] | None = None,
+    invitees: list[Organization] | None = None,
+    previous_round: Tender | None = None,
 ) -> Tender:
     """Draft a tender for one or more lots of a project. Nothing is public until it is published."""
     if not policies.can_manage_project(actor, project):
@@ -138,6 +140,7 @@ def tender_create(
         bid_deadline=bid_deadline,
         bid_validity_days=bid_validity_days,
         opening_fields=[dict(field) for field in fields],
+        previous_round=previous_round,
         created_at=clock.now(),
         created_by=actor,
     )
@@ -153,6 +156,11 @@ def tender_create(
         item.full_clean()
         item.save()
     _check_security(tender)
+    if invitees:
+        if project.procurement_method != ProcurementMethod.SELECTIVE_TENDER:
+            raise ValidationError({"invitees": _("只有邀请招标才有受邀投标人。")})
+        tender.invitees.set(invitees)
+    # The invitees are potential bidders: their names stay out of the log until the deadline.
     event_record(action="tender.drafted", actor=actor, obj=tender, after=_snapshot(tender))
     return tender
 
@@ -238,6 +246,19 @@ def tender_publish(*, actor: User, tender: Tender) -> Tender:
     errors: list[str] = []
     if not tender.documents.exists():
         errors.append(_("请先上传招标文件。"))
+    if tender.procurement_method == ProcurementMethod.SELECTIVE_TENDER:
+        key = (
+            "gp.min_invited_suppliers"
+            if project.trade_type == TradeType.GOVERNMENT_PROCUREMENT
+            else "tender.invitation_min_invitees"
+        )
+        minimum = _rule(project, key)
+        if tender.invitees.count() < minimum.as_int():
+            errors.append(
+                _("邀请招标应向{count}个以上特定的法人或其他组织发出投标邀请书（{source}）。").format(
+                    count=minimum.as_int(), source=minimum.source
+                )
+            )
     preparation = _rule(project, "tender.bid_preparation_min_days")
     earliest = periods.earliest_day_after(issued, preparation)
     if deadline_day < earliest:
@@ -309,6 +330,24 @@ def tender_close_submissions(*, tender_id: int) -> Tender:
         if count < minimum.as_int():
             item.status = LotStatus.FAILED
             item.save(update_fields=["status"])
+            disclosure_services.notice_publish(
+                actor=None,
+                title=_("{title} {lot} 流标公告").format(title=tender.title, lot=item.lot.name),
+                notice_type=NoticeType.FAILURE,
+                trade_type=tender.project.trade_type,
+                region_code=tender.project.region_code,
+                body=_(
+                    "截至投标截止时间{deadline}，{lot}递交投标文件的投标人少于{minimum}个，依法不予开标（{source}）。"
+                    "招标人将依法重新招标。"
+                ).format(
+                    deadline=clock.local(tender.bid_deadline).strftime("%Y-%m-%d %H:%M"),
+                    lot=item.lot.name,
+                    minimum=minimum.as_int(),
+                    source=minimum.source,
+                ),
+                project=tender.project,
+                system=True,
+            )
         else:
             opening.decryption_window_start(tender_lot=item)
         outcome.append({"lot": item.lot.code, "bids": count, "status": item.status})
@@ -338,3 +377,34 @@ def document_download_record(*, user: Any, document: TenderDocument) -> None:
 
 def document_path(document: TenderDocument) -> Path:
     return _storage_dir() / document.storage_name
+
+
+@transaction.atomic
+def tender_retender(
+    *, actor: User, tender: Tender, bid_deadline: dt.datetime, invitees: list[Organization] | None = None
+) -> Tender:
+    """Draft the next round for the lots of a tender that failed, linked to it (招标投标法 art. 28)."""
+    failed = [item for item in tender.tender_lots.select_related("lot") if item.status == LotStatus.FAILED]
+    if not failed:
+        raise ValidationError(_("该招标没有流标的标段，无需重新招标。"))
+    round_number = 1
+    previous = tender
+    while previous.previous_round is not None:
+        previous = previous.previous_round
+        round_number += 1
+    return tender_create(
+        actor=actor,
+        project=tender.project,
+        lots=[
+            LotTerms(lot=item.lot, bid_security_fen=item.bid_security_fen, ceiling_price_fen=item.ceiling_price_fen)
+            for item in failed
+        ],
+        title=_("{title}（第{n}次招标）").format(title=tender.title, n=round_number + 1),
+        notice_body=tender.notice_body,
+        evaluation_method=tender.evaluation_method,
+        bid_deadline=bid_deadline,
+        bid_validity_days=tender.bid_validity_days,
+        opening_fields=tender.opening_fields,
+        invitees=invitees,
+        previous_round=tender,
+    )
