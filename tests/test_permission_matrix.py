@@ -303,6 +303,13 @@ API_MATRIX: list[ApiOp] = [
         lambda w: {"content_key": "x"},
     ),
     ApiOp("get", "/api/v1/tenders/{code}/lots/{lot_code}/opening", ALL),
+    ApiOp("post", "/api/v1/tenders/{code}/lots/{lot_code}/reserve-price", frozenset({"owner", "agent"})),
+    ApiOp(
+        "post",
+        "/api/v1/tenders/{code}/lots/{lot_code}/reserve-price/content-key",
+        frozenset({"owner", "agent"}),
+        lambda w: {"content_key": "x"},
+    ),
     # Authenticated by the bank's signature, not by a role: without it everyone is refused.
     ApiOp("post", "/api/v1/tenders/bank/callback", frozenset()),
     ApiOp(

@@ -3,11 +3,12 @@
 import tempfile
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile as NinjaUploadedFile
@@ -17,7 +18,7 @@ from ggzy.accounts.decorators import AuthedRequest
 from ggzy.accounts.policies import Capability
 from ggzy.core.http import client_address
 
-from . import bids, clarifications, deposits, opening, policies, selectors, uploads
+from . import bids, clarifications, deposits, opening, policies, reserve, selectors, uploads
 from .models import (
     Bid,
     BidderKey,
@@ -283,3 +284,35 @@ def bank_callback(request: HttpRequest) -> BidSecurity:
         return deposits.bank_callback(body=request.body, signature=request.headers.get("X-Bank-Signature", ""))
     except PermissionDenied as exc:
         raise AuthenticationError from exc  # the signature is the caller's only credential
+
+
+@router.post(
+    "/{code}/lots/{lot_code}/reserve-price",
+    response={201: None},
+    auth=HasCapability(Capability.TENDER_MANAGE),
+    summary="递交已密封的标底（招标人一方，投标截止前）",
+)
+def reserve_price_submit(
+    request: AuthedRequest, code: str, lot_code: str, envelope: File[NinjaUploadedFile] | None = None
+) -> Status[None]:
+    lot = _lot(request, code, lot_code)
+    if not policies.can_manage(request.user, lot.tender):
+        raise PermissionDenied
+    if envelope is None:
+        raise ValidationError({"envelope": _("请上传已密封的标底文件。")})
+    with tempfile.TemporaryDirectory() as directory:
+        reserve.reserve_price_submit(actor=request.user, tender_lot=lot, envelope=_path_of(envelope, directory))
+    return Status(201, None)
+
+
+@router.post(
+    "/{code}/lots/{lot_code}/reserve-price/content-key",
+    response={204: None},
+    auth=HasCapability(Capability.TENDER_MANAGE),
+    summary="开标时提交标底的内容密钥",
+)
+def reserve_price_unseal(request: AuthedRequest, code: str, lot_code: str, payload: ContentKeyIn) -> Status[None]:
+    reserve.reserve_price_unseal(
+        actor=request.user, tender_lot=_lot(request, code, lot_code), content_key=payload.content_key
+    )
+    return Status(204, None)

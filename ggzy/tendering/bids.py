@@ -39,8 +39,10 @@ def require_bidder(actor: User) -> None:
 
 @transaction.atomic
 def bidder_key_register(*, actor: User, kind: str, public_key: str) -> BidderKey:
-    """Register (or replace) the organization's sealing or signing public key (P-256)."""
-    require_bidder(actor)
+    """Register (or replace) the organization's sealing or signing public key (P-256). Bidders seal
+    bids with them; the owner side seals the reserve price (标底) with its own."""
+    if not (has(actor, Capability.BID_SUBMIT) or has(actor, Capability.TENDER_MANAGE)) or actor.organization_id is None:
+        raise PermissionDenied(_("只有投标人、招标人或代理机构可以登记公钥。"))
     if kind not in KeyKind.values:
         raise ValidationError({"kind": _("请选择公钥用途。")})
     try:
@@ -97,7 +99,7 @@ def receipt_verify(receipt: dict[str, Any], signature: str) -> bool:
     return signing.verify(_receipt_message(receipt), signature)
 
 
-def _inspect(envelope: Path, *, lot: TenderLot, actor: User) -> bidtool.Inspection:
+def envelope_inspect(envelope: Path, *, lot: TenderLot, actor: User) -> bidtool.Inspection:
     with envelope.open("rb") as handle:
         if handle.read(len(ENVELOPE_MAGIC)) != ENVELOPE_MAGIC:
             raise ValidationError({"envelope": _("投标文件未按要求加密密封，平台拒收（电子招标投标办法）。")})
@@ -143,7 +145,7 @@ def bid_submit(
     assert organization_id is not None
     if tender.invitees.exists() and not tender.invitees.filter(pk=organization_id).exists():
         raise PermissionDenied(_("本项目为邀请招标，只有受邀投标人可以递交投标文件。"))
-    inspection = _inspect(envelope, lot=tender_lot, actor=actor)
+    inspection = envelope_inspect(envelope, lot=tender_lot, actor=actor)
     target = _storage_dir() / f"{inspection.ciphertext_digest}.gbid"
     if not target.exists():
         temporary = target.with_suffix(".part")

@@ -390,3 +390,28 @@ class BidSecurity(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class ReservePrice(models.Model):
+    """The sealed reserve price (标底) of a lot: sealed by the owner side with the same format as a
+    bid, unreadable by anyone until it is opened with the bids (实施条例 arts. 27, 50)."""
+
+    tender_lot = models.OneToOneField(
+        TenderLot, verbose_name=_("招标标段"), on_delete=models.PROTECT, related_name="reserve_price"
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("密封单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    storage_name = models.CharField(_("存储名"), max_length=300)
+    commitment = models.CharField(_("明文承诺值"), max_length=64)
+    ciphertext_digest = models.CharField(_("密文摘要"), max_length=64)
+    received_at = models.DateTimeField(_("平台接收时间"))
+    opened_value = models.JSONField(_("开标时解密的标底"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("解密时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("标底")
+        verbose_name_plural = _("标底")
+
+    def __str__(self) -> str:
+        return str(self.tender_lot_id)

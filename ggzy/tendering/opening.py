@@ -35,7 +35,7 @@ from ggzy.witness.services import event_record
 
 from . import policies
 from .choices import BidStatus, LotStatus, OpeningFieldKind, OpeningOutcome
-from .models import Bid, OpeningConfirmation, OpeningObjection, TenderLot
+from .models import Bid, OpeningConfirmation, OpeningObjection, ReservePrice, TenderLot
 
 
 def decryption_window_start(*, tender_lot: TenderLot) -> None:
@@ -161,8 +161,14 @@ def _complete(lot: TenderLot) -> None:
         if bid.opening_outcome == OpeningOutcome.DECRYPTED:
             row["values"] = {field["key"]: _field_value(field, bid.opening_data or {}) for field in fields}
         rows.append(row)
+    reserve = ReservePrice.objects.filter(tender_lot=lot).first()
+    reserve_text = None
+    if reserve is not None:
+        price = (reserve.opened_value or {}).get("price")
+        reserve_text = format_yuan(price) if isinstance(price, int) else _("未解密")
     record = {
         "tender": tender.code,
+        "reserve_price": reserve_text,
         "lot": lot.lot.code,
         "lot_name": lot.lot.name,
         "opened_at": now.isoformat(timespec="seconds"),
@@ -190,6 +196,8 @@ def _record_text(record: dict[str, Any]) -> str:
     outcome_labels = dict(OpeningOutcome.choices)
     lines = [_("标段：{code} {name}").format(code=record["lot"], name=record["lot_name"])]
     lines.append(_("开标时间：{time}").format(time=record["opened_at"]))
+    if record.get("reserve_price"):
+        lines.append(_("标底：{price}").format(price=record["reserve_price"]))
     for number, row in enumerate(record["bids"], start=1):
         parts = [f"{number}. {row['bidder']}", str(outcome_labels[row["outcome"]])]
         for field in record["fields"]:
