@@ -254,6 +254,7 @@ MATRIX: list[Page] = [
     ),
     Page("tendering:my_bids", "get", frozenset({"bidder"}), lambda w: {"code": w.tender_code}),
     Page("tendering:bid_withdraw", "post", frozenset({"bidder"}), lambda w: {"code": w.tender_code, "pk": w.bid_id}),
+    Page("tendering:my_envelope", "get", frozenset({"bidder"}), lambda w: {"code": w.tender_code, "pk": w.bid_id}),
     Page("disclosure:list", "get", ALL),
     Page("disclosure:create", "get", frozenset({"center_staff"})),
     Page("disclosure:detail", "get", ALL, lambda w: {"pk": w.notice_id}),
@@ -303,6 +304,12 @@ API_MATRIX: list[ApiOp] = [
         lambda w: {"content_key": "x"},
     ),
     ApiOp("get", "/api/v1/tenders/{code}/lots/{lot_code}/opening", ALL),
+    ApiOp(
+        "post",
+        "/api/v1/tenders/{code}/bids/{bid_id}/not-decrypted",
+        frozenset({"owner", "agent"}),
+        lambda w: {"reason": "x"},
+    ),
     ApiOp("post", "/api/v1/tenders/{code}/lots/{lot_code}/reserve-price", frozenset({"owner", "agent"})),
     ApiOp(
         "post",

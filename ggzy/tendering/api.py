@@ -39,6 +39,7 @@ from .schemas import (
     DocumentObjectionOut,
     ObjectionOut,
     OpeningOut,
+    ReasonIn,
     SecurityOut,
     TenderOut,
     TextIn,
@@ -316,3 +317,17 @@ def reserve_price_unseal(request: AuthedRequest, code: str, lot_code: str, paylo
         actor=request.user, tender_lot=_lot(request, code, lot_code), content_key=payload.content_key
     )
     return Status(204, None)
+
+
+@router.post(
+    "/{code}/bids/{bid_id}/not-decrypted",
+    response=BidOut,
+    auth=HasCapability(Capability.TENDER_MANAGE),
+    summary="认定投标文件因非投标人原因未能解密（撤回）",
+)
+def bid_mark_not_decrypted(request: AuthedRequest, code: str, bid_id: int, payload: ReasonIn) -> Bid:
+    tender = selectors.tender_get_for(request.user, code)
+    if not policies.can_manage(request.user, tender):
+        raise PermissionDenied
+    bid = get_object_or_404(Bid, pk=bid_id, tender_lot__tender=tender)
+    return opening.bid_mark_not_decrypted(actor=request.user, bid=bid, reason=payload.reason)

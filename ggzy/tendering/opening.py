@@ -62,6 +62,11 @@ def _opened_dir(bid: Bid) -> Path:
     return Path(settings.MEDIA_ROOT) / "opened" / bid.ciphertext_digest
 
 
+def _fresh(bid: Bid) -> Bid:
+    """Decide on the stored state, not on a copy the caller may have held since before the deadline."""
+    return Bid.objects.select_related("tender_lot__lot", "tender_lot__tender").get(pk=bid.pk)
+
+
 def _check_can_unseal(actor: User, bid: Bid) -> None:
     if not has(actor, Capability.BID_SUBMIT) or bid.bidder_id != actor.organization_id:
         raise PermissionDenied(_("只有投标人本单位可以解密自己的投标文件。"))
@@ -76,6 +81,7 @@ def bid_unseal(*, actor: User, bid: Bid, content_key: str) -> Bid:
     """The bidder releases the content key of its own bid (base64url, 32 bytes)."""
     from .bids import bid_path
 
+    bid = _fresh(bid)
     _check_can_unseal(actor, bid)
     try:
         key = base64.urlsafe_b64decode(content_key.strip() + "=" * (-len(content_key.strip()) % 4))
@@ -93,6 +99,7 @@ def bid_unseal(*, actor: User, bid: Bid, content_key: str) -> Bid:
 def bid_unseal_backup(*, actor: User, bid: Bid, backup: Path, content_key: str = "") -> Bid:
     """A backup (plaintext package, or an envelope with its content key) counts only if its
     commitment equals the one in the pre-deadline receipt."""
+    bid = _fresh(bid)
     _check_can_unseal(actor, bid)
     key = base64.urlsafe_b64decode(content_key + "=" * (-len(content_key) % 4)) if content_key else None
     target = _opened_dir(bid)
@@ -271,3 +278,30 @@ def opening_objection_answer(*, actor: User, objection: OpeningObjection, answer
     objection.save(update_fields=["answer", "answered_at", "answered_by"])
     event_record(action="opening.objection_answered", actor=actor, obj=objection, after={"answer": objection.answer})
     return objection
+
+
+@transaction.atomic
+def bid_mark_not_decrypted(*, actor: User, bid: Bid, reason: str) -> Bid:
+    """The host records that a bid could not be decrypted through no fault of the bidder (撤回:
+    e.g. the platform failed during the window), with the reason, before the record is made."""
+    lot = lock_instance(bid.tender_lot)
+    bid = lock_instance(bid)
+    if not policies.can_manage(actor, lot.tender):
+        raise PermissionDenied(_("只有招标人或其代理机构可以认定非投标人原因未解密。"))
+    if lot.status != LotStatus.DECRYPTING:
+        raise ValidationError(_("只能在解密时限内、开标记录发布前认定。"))
+    if bid.status != BidStatus.SUBMITTED or bid.opening_outcome != OpeningOutcome.PENDING:
+        raise ValidationError(_("该投标文件无需认定。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明非投标人原因。")})
+    bid.opening_outcome = OpeningOutcome.NOT_DECRYPTED
+    bid.save(update_fields=["opening_outcome"])
+    event_record(
+        action="bid.not_decrypted",
+        actor=actor,
+        obj=bid,
+        after={"reason": reason.strip(), "lot": lot.lot.code},
+    )
+    if not Bid.objects.filter(tender_lot=lot, status=BidStatus.SUBMITTED, opening_outcome=OpeningOutcome.PENDING):
+        _complete(lot)
+    return bid

@@ -160,3 +160,7 @@ class SecurityOut(Schema):
     @staticmethod
     def resolve_lot_code(obj: BidSecurity) -> str:
         return obj.tender_lot.lot.code
+
+
+class ReasonIn(Schema):
+    reason: str

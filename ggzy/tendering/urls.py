@@ -26,4 +26,5 @@ urlpatterns = [
     path("<str:code>/my-bids/<int:pk>/unseal-backup/", views.bid_unseal_backup, name="bid_unseal_backup"),
     path("<str:code>/my-bids/", views.my_bids, name="my_bids"),
     path("<str:code>/my-bids/<int:pk>/withdraw/", views.bid_withdraw, name="bid_withdraw"),
+    path("<str:code>/my-bids/<int:pk>/envelope/", views.my_envelope_download, name="my_envelope"),
 ]

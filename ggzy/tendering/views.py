@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+import bidtool
 from ggzy.accounts.decorators import AuthedRequest, capability_required, public
 from ggzy.accounts.policies import Capability, has
 from ggzy.core import clock
@@ -21,7 +22,7 @@ from ggzy.core.http import client_address
 from ggzy.projects import selectors as project_selectors
 
 from . import bids, clarifications, opening, policies, selectors, services
-from .choices import BidStatus, OpeningOutcome, TenderStatus
+from .choices import BidStatus, KeyKind, OpeningOutcome, TenderStatus
 from .forms import (
     AnswerForm,
     BackupForm,
@@ -208,7 +209,25 @@ def bid_submit(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse
                     ),
                 )
                 return redirect("tendering:my_bids", code=tender.code)
-    context = {"tender": tender, "tender_lot": tender_lot, "form": form}
+    organization = request.user.organization
+    assert organization is not None
+    # For sealing in the browser: the bid is sealed to the key the platform will check it against.
+    sealing_key = bids.active_key(organization_id=organization.pk, kind=KeyKind.SEALING)
+    signing_key = bids.active_key(organization_id=organization.pk, kind=KeyKind.SIGNING)
+    context = {
+        "tender": tender,
+        "tender_lot": tender_lot,
+        "form": form,
+        "lot_code": tender_lot.lot.code,
+        "uscc": organization.uscc,
+        "opening_fields": tender.opening_fields,
+        "sealing_jwk": (
+            bidtool.public_key_to_jwk(bidtool.load_public_key(sealing_key.public_key_pem), "enc")
+            if sealing_key is not None
+            else None
+        ),
+        "signing_key_id": signing_key.key_id if signing_key is not None else "",
+    }
     return render(request, "tendering/bid_submit.html", context)
 
 
@@ -415,3 +434,15 @@ def document_objection_answer(request: AuthedRequest, code: str, pk: int) -> Htt
     else:
         messages.success(request, _("答复已记录。"))
     return redirect("tendering:detail", code=code)
+
+
+@capability_required(Capability.BID_SUBMIT)
+def my_envelope_download(request: AuthedRequest, code: str, pk: int) -> FileResponse:
+    """The bidder's own sealed envelope as the platform holds it, e.g. to unwrap its content key at
+    the opening in the browser. Only ciphertext: anyone else's bid is a 404."""
+    bid = _own_bid(request, code, pk)
+    path = bids.bid_path(bid)
+    if not path.exists():
+        raise Http404
+    filename = f"{code}-{bid.tender_lot.lot.code}-{bid.pk}.gbid"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=filename)

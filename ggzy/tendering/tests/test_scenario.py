@@ -16,7 +16,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
 import bidtool
@@ -144,3 +144,27 @@ def test_publish_bid_open_object(tmp_path):
     positions = [actions.index(action) for action in expected]
     assert positions == sorted(positions)
     assert witness_selectors.chain_verify().ok
+
+
+def test_a_platform_fault_is_recorded_as_withdrawn_not_revoked(tmp_path):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = _world()
+        tender = _draft(world, deadline=NOW + dt.timedelta(days=25))
+        services.tender_publish(actor=world["agent"], tender=tender)
+        lot = tender.tender_lots.get()
+        bidders = [SealingBidder.registered() for _ in range(3)]
+        placed = []
+        for n, bidder in enumerate(bidders):
+            sealed = bidder.seal(tmp_path / str(n), lot=lot, opening_data={"price": 100 + n})
+            placed.append(bids.bid_submit(actor=bidder.user, tender_lot=lot, envelope=sealed.path))
+        traveller.move_to(tender.bid_deadline)
+        jobs_services.run_due_jobs()
+        for n in (0, 1):
+            opening.bid_unseal(actor=bidders[n].user, bid=placed[n], content_key=_key(bidders[n], placed[n]))
+        with pytest.raises(PermissionDenied):
+            opening.bid_mark_not_decrypted(actor=bidders[0].user, bid=placed[2], reason="平台故障")
+        opening.bid_mark_not_decrypted(actor=world["agent"], bid=placed[2], reason="平台解密服务10:05-10:40中断")
+    lot.refresh_from_db()
+    placed[2].refresh_from_db()
+    assert placed[2].opening_outcome == OpeningOutcome.NOT_DECRYPTED
+    assert lot.status == LotStatus.OPENED  # the last pending bid decided: the record is made at once
