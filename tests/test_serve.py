@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -44,15 +43,16 @@ def test_serve_answers_home_and_openapi_then_stops(tmp_path):
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, headers, body = _get(base + "/")
+        # Wait on the server's own word that it listens (blocking reads, no sleeping, no polling).
+        seen: list[str] = []
+        assert server.stdout is not None
+        for line in server.stdout:
+            seen.append(line)
+            if "Uvicorn running on" in line:
                 break
-            except OSError:
-                assert time.monotonic() < deadline, "server did not start"
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
-                time.sleep(0.2)
+        else:
+            raise AssertionError("server did not start: " + "".join(seen)[-2000:])
+        status, headers, body = _get(base + "/")
         assert status == 200
         assert "伊犁州公共资源交易平台" in body.decode()
         assert "script-src 'self'" in headers["content-security-policy"]
@@ -63,6 +63,7 @@ def test_serve_answers_home_and_openapi_then_stops(tmp_path):
         assert status == 200
     finally:
         server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=30)
+        rest, _ = server.communicate(timeout=30)
+    output = "".join(seen) + rest
     assert "worker started" in output
     assert server.returncode == 0, output[-2000:]
