@@ -502,3 +502,14 @@ def test_api_session_writes_need_the_csrf_token():
         f"/api/v1/supervision/projects/{world.deal_code}/suspend", {"reason": "x"}, content_type="application/json"
     )
     assert response.status_code in (401, 403)
+
+
+@pytest.mark.django_db
+def test_a_bidder_downloads_only_its_own_envelope():
+    world = build_world()
+    url = reverse("tendering:my_envelope", kwargs={"code": world.tender_code, "pk": world.bid_id})
+    assert signed_in_client(make_user(Role.BIDDER)).get(url).status_code == 404
+    response = signed_in_client(world.users["bidder"]).get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert b"".join(response.streaming_content).startswith(b"GGZYBID\x01")
