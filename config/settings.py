@@ -73,7 +73,9 @@ INSTALLED_APPS = [
     "ggzy.catalog",
     "ggzy.projects",
     "ggzy.supervision",
+    "ggzy.notifications",
     "ggzy.tendering",
+    "ggzy.experts",
     "ggzy.disclosure",
     "ggzy.portal",
 ]
@@ -206,6 +208,28 @@ PLATFORM_REGION_CODE = env("PLATFORM_REGION_CODE", "654000")
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+# Notifications (SMS and e-mail). The embedded default writes them to the log.
+_NOTIFICATION_BACKEND_PATHS = {
+    "console": "ggzy.notifications.backends.ConsoleBackend",
+    "memory": "ggzy.notifications.backends.MemoryBackend",
+    "smtp": "ggzy.notifications.backends.EmailBackend",
+    "http": "ggzy.notifications.backends.HttpSmsBackend",
+}
+NOTIFICATION_BACKENDS = {
+    "sms": _NOTIFICATION_BACKEND_PATHS[env("NOTIFICATION_SMS_BACKEND", "console")],
+    "email": _NOTIFICATION_BACKEND_PATHS[env("NOTIFICATION_EMAIL_BACKEND", "console")],
+}
+NOTIFICATION_SMS_URL = env("NOTIFICATION_SMS_URL", "")
+NOTIFICATION_SMS_SECRET = env("NOTIFICATION_SMS_SECRET", "")
+if NOTIFICATION_BACKENDS["sms"].endswith("HttpSmsBackend") and not (NOTIFICATION_SMS_URL and NOTIFICATION_SMS_SECRET):
+    raise ImproperlyConfigured("NOTIFICATION_SMS_BACKEND=http needs NOTIFICATION_SMS_URL and NOTIFICATION_SMS_SECRET.")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ggzy@localhost")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -216,5 +240,6 @@ LOGGING = {
 }
 
 if GGZY_ENV == "test":
+    NOTIFICATION_BACKENDS = {"sms": _NOTIFICATION_BACKEND_PATHS["memory"], "email": _NOTIFICATION_BACKEND_PATHS["memory"]}
     # Cheap Argon2 parameters keep the suite fast; production uses Django's defaults.
     PASSWORD_HASHERS = ["ggzy.accounts.hashers.TestArgon2PasswordHasher"]

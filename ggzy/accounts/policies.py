@@ -28,6 +28,12 @@ class Capability(StrEnum):
     GUIDE_MANAGE = "guide.manage"
     NOTICE_PUBLISH = "notice.publish"
     WITNESS_READ = "witness.read"
+    EXPERT_POOL_MANAGE = "expert.pool_manage"
+    EXPERT_DRAW_RUN = "expert.draw_run"
+    # present in the drawing room as witness: center witness staff or a supervisor
+    EXPERT_DRAW_WITNESS = "expert.draw_witness"
+    # experts
+    EXPERT_RESPOND = "expert.respond"
     # system administrator
     CATALOG_MANAGE = "catalog.manage"
     RULES_MANAGE = "rules.manage"
@@ -51,11 +57,20 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OWNER: frozenset({C.PROJECT_REGISTER, C.PROJECT_VIEW_OWN, C.TENDER_MANAGE}),
     Role.AGENT: frozenset({C.PROJECT_REGISTER, C.PROJECT_VIEW_OWN, C.TENDER_MANAGE}),
     Role.BIDDER: frozenset({C.BID_SUBMIT}),
-    Role.EXPERT: frozenset(),
+    Role.EXPERT: frozenset({C.EXPERT_RESPOND}),
     Role.CENTER_STAFF: frozenset(
-        {C.PROJECT_VIEW_ALL, C.CALENDAR_MANAGE, C.GUIDE_MANAGE, C.NOTICE_PUBLISH, C.WITNESS_READ}
+        {
+            C.PROJECT_VIEW_ALL,
+            C.CALENDAR_MANAGE,
+            C.GUIDE_MANAGE,
+            C.NOTICE_PUBLISH,
+            C.WITNESS_READ,
+            C.EXPERT_POOL_MANAGE,
+            C.EXPERT_DRAW_RUN,
+            C.EXPERT_DRAW_WITNESS,
+        }
     ),
-    Role.SUPERVISOR: SUPERVISORY_CAPABILITIES | frozenset({C.WITNESS_READ}),
+    Role.SUPERVISOR: SUPERVISORY_CAPABILITIES | frozenset({C.WITNESS_READ, C.EXPERT_DRAW_WITNESS}),
     Role.SYSTEM_ADMIN: frozenset({C.CATALOG_MANAGE, C.RULES_MANAGE}),
     Role.SECURITY_ADMIN: frozenset({C.ROLES_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({C.AUDIT_READ, C.WITNESS_READ}),

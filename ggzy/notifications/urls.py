@@ -1,0 +1,1 @@
+"""Nothing here yet: notifications are sent by other apps through services.notification_send."""
