@@ -155,7 +155,8 @@ def _build_parser() -> argparse.ArgumentParser:
     content_key = commands.add_parser(
         "content-key",
         help="开标时取出本投标文件的内容密钥",
-        description="用密封私钥解开本投标文件的内容密钥（32 字节，base64url 输出），在解密时限内提交给平台；"
+        description="用密封私钥解开本投标文件的内容密钥（32 字节，base64url 输出）并与文件头中的密钥承诺核对，"
+        "在解密时限内提交给平台；"
         "密封私钥不离开本机，该内容密钥只能打开这一份投标文件。",
     )
     content_key.add_argument("envelope", metavar="投标文件", help="密封投标文件")

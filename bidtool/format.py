@@ -47,6 +47,7 @@ LABEL_FILE = b"GGZY-BID/1 file"
 LABEL_CIPHERTEXT = b"GGZY-BID/1 ciphertext"
 LABEL_SIGNATURE = b"GGZY-BID/1 signature"
 KEY_WRAP_INFO = b"GGZY-BID/1 key wrap"
+LABEL_KEY = b"GGZY-BID/1 key"
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _FORBIDDEN_NAME_CHARS = set('/\\:*?"<>|')
@@ -86,6 +87,14 @@ def commitment_of_head(head: bytes) -> bytes:
     """The plaintext commitment: SHA-256(label ‖ 0x00 ‖ package head). The head's manifest lists
     every file's hash list, so this one digest commits to every byte of the package."""
     return hashlib.sha256(LABEL_PACKAGE + b"\x00" + head).digest()
+
+
+def key_commitment_of(nonce_prefix: bytes, content_key: bytes) -> bytes:
+    """The key commitment: SHA-256(label ‖ 0x00 ‖ nonce prefix ‖ CEK). It sits in the signed header,
+    so the content key is fixed before the deadline; AES-GCM alone is not key-committing."""
+    if len(nonce_prefix) != NONCE_PREFIX_SIZE or len(content_key) != 32:
+        raise ValueError("key commitment: a 7-byte nonce prefix and a 32-byte content key")
+    return hashlib.sha256(LABEL_KEY + b"\x00" + nonce_prefix + content_key).digest()
 
 
 def derive_kek(shared_secret: bytes, ephemeral_raw: bytes, recipient_raw: bytes) -> bytes:
@@ -298,6 +307,7 @@ class Header:
     nonce_prefix: bytes
     ephemeral_key: bytes  # 65-byte uncompressed P-256 point
     wrapped_key: bytes  # AES-KW of the content key, 40 bytes
+    key_commitment: bytes  # key_commitment_of(nonce_prefix, CEK), 32 bytes
     recipient_key_id: str
     signer_key_id: str
     suite: str = SUITE_P256
@@ -318,6 +328,7 @@ class Header:
             "nonce_prefix": b64url_encode(self.nonce_prefix),
             "ephemeral_key": b64url_encode(self.ephemeral_key),
             "wrapped_key": b64url_encode(self.wrapped_key),
+            "key_commitment": b64url_encode(self.key_commitment),
             "recipient_key_id": self.recipient_key_id,
             "signer_key_id": self.signer_key_id,
         }
@@ -354,6 +365,7 @@ class Header:
             "nonce_prefix",
             "ephemeral_key",
             "wrapped_key",
+            "key_commitment",
             "recipient_key_id",
             "signer_key_id",
         }
@@ -388,6 +400,7 @@ class Header:
             nonce_prefix=b64url_decode(obj["nonce_prefix"], length=NONCE_PREFIX_SIZE, what="随机数前缀"),
             ephemeral_key=ephemeral,
             wrapped_key=b64url_decode(obj["wrapped_key"], length=40, what="封装的内容密钥"),
+            key_commitment=b64url_decode(obj["key_commitment"], length=32, what="密钥承诺（key_commitment）"),
             recipient_key_id=obj["recipient_key_id"],
             signer_key_id=obj["signer_key_id"],
         )

@@ -7,6 +7,7 @@ from ggzy.accounts.api import router as accounts_router
 from ggzy.catalog.api import router as catalog_router
 from ggzy.core.api_errors import install_error_handlers
 from ggzy.disclosure.api import router as disclosure_router
+from ggzy.experts.api import router as experts_router
 from ggzy.projects.api import router as projects_router
 from ggzy.rules.api import router as rules_router
 from ggzy.supervision.api import router as supervision_router
@@ -27,4 +28,5 @@ api.add_router("/rules", rules_router)
 api.add_router("/witness", witness_router)
 api.add_router("/supervision", supervision_router)
 api.add_router("/tenders", tendering_router)
+api.add_router("/experts", experts_router)
 api.add_router("/notices", disclosure_router)

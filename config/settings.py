@@ -240,6 +240,9 @@ LOGGING = {
 }
 
 if GGZY_ENV == "test":
-    NOTIFICATION_BACKENDS = {"sms": _NOTIFICATION_BACKEND_PATHS["memory"], "email": _NOTIFICATION_BACKEND_PATHS["memory"]}
+    NOTIFICATION_BACKENDS = {
+        "sms": _NOTIFICATION_BACKEND_PATHS["memory"],
+        "email": _NOTIFICATION_BACKEND_PATHS["memory"],
+    }
     # Cheap Argon2 parameters keep the suite fast; production uses Django's defaults.
     PASSWORD_HASHERS = ["ggzy.accounts.hashers.TestArgon2PasswordHasher"]

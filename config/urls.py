@@ -13,6 +13,7 @@ urlpatterns = [
     path("witness/", include("ggzy.witness.urls")),
     path("supervision/", include("ggzy.supervision.urls")),
     path("tenders/", include("ggzy.tendering.urls")),
+    path("experts/", include("ggzy.experts.urls")),
     path("notices/", include("ggzy.disclosure.urls")),
     path("", include("ggzy.portal.urls")),
 ]

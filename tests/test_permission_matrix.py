@@ -28,6 +28,10 @@ from ggzy.core.choices import ProcurementMethod, TradeType
 from ggzy.core.testing.parties import make_org, make_user, signed_in_client
 from ggzy.disclosure import services as disclosure_services
 from ggzy.disclosure.choices import NoticeType
+from ggzy.experts import services as experts_services
+from ggzy.experts.choices import SelectionState
+from ggzy.experts.models import Selection
+from ggzy.experts.tests.helpers import expert_data
 from ggzy.portal.models import GuideItem
 from ggzy.projects import services as project_services
 from ggzy.tendering import bids as tendering_bids
@@ -75,6 +79,8 @@ class World:
     notice_id: int
     guide_id: int
     target_user_id: int
+    draw_id: int = 0
+    selection_id: int = 0
 
 
 def build_world() -> World:
@@ -147,7 +153,10 @@ def build_world() -> World:
         body="正文",
         system=True,
     )
+    draw, selection = _draw_data(users, project.lots.get())
     return World(
+        draw_id=draw.pk,
+        selection_id=selection.pk,
         users=users,
         deal_code=project.deal_code,
         tender_code=tender.code,
@@ -161,6 +170,32 @@ def build_world() -> World:
         guide_id=GuideItem.objects.order_by("pk").values_list("pk", flat=True).first() or 0,
         target_user_id=users["bidder"].pk,
     )
+
+
+def _draw_data(users: dict[str, User], lot):  # type: ignore[no-untyped-def]
+    """A draw request of the lot, and (matrix data only) a revealed seed and one notified selection
+    of the world's expert, so every draw page has an object to refuse or allow."""
+    draw = experts_services.draw_request_create(
+        actor=users["agent"],
+        lot=lot,
+        evaluation_starts_at=clock.now() + dt.timedelta(hours=3),
+        evaluation_ends_at=clock.now() + dt.timedelta(hours=8),
+        place="评标室",
+        region_scope="local",
+        lines=[experts_services.LineInput(specialty_code="A01", count=1)],
+    )
+    expert = experts_services.expert_create(actor=users["center_staff"], data=expert_data(), user=users["expert"])
+    selection = Selection.objects.create(
+        request=draw,
+        line=draw.lines.get(),
+        sequence=1,
+        expert=expert,
+        state=SelectionState.NOTIFIED,
+        notified_at=clock.now(),
+        respond_by=clock.now() + dt.timedelta(hours=1),
+    )
+    type(draw).objects.filter(pk=draw.pk).update(seed_revealed_at=clock.now())
+    return draw, selection
 
 
 @dataclass(frozen=True)
@@ -216,7 +251,8 @@ MATRIX: list[Page] = [
         lambda w: {"code": w.tender_code, "document_id": w.document_id},
     ),
     Page("tendering:publish", "post", frozenset({"owner", "agent"}), lambda w: {"code": w.tender_code}),
-    Page("tendering:keys", "get", frozenset({"bidder"})),
+    # The owner side registers its keys too: it seals the reserve price (标底) like a bid.
+    Page("tendering:keys", "get", frozenset({"bidder"}) | REGISTRANTS),
     Page("tendering:clarify", "post", frozenset({"owner", "agent"}), lambda w: {"code": w.tender_code}),
     Page("tendering:document_objection", "post", frozenset({"bidder"}), lambda w: {"code": w.tender_code}),
     Page(
@@ -255,11 +291,96 @@ MATRIX: list[Page] = [
     Page("tendering:my_bids", "get", frozenset({"bidder"}), lambda w: {"code": w.tender_code}),
     Page("tendering:bid_withdraw", "post", frozenset({"bidder"}), lambda w: {"code": w.tender_code, "pk": w.bid_id}),
     Page("tendering:my_envelope", "get", frozenset({"bidder"}), lambda w: {"code": w.tender_code, "pk": w.bid_id}),
+    Page("tendering:my_securities", "get", frozenset({"bidder"}), lambda w: {"code": w.tender_code}),
+    Page("tendering:securities", "get", frozenset({"owner", "agent"}), lambda w: {"code": w.tender_code}),
+    Page(
+        "tendering:reserve_price",
+        "get",
+        frozenset({"owner", "agent"}),
+        lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
+    ),
+    Page(
+        "tendering:reserve_price_unseal",
+        "post",
+        frozenset({"owner", "agent"}),
+        lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
+        lambda w: {"content_key": "x"},
+    ),
+    Page(
+        "tendering:bid_mark_not_decrypted",
+        "post",
+        frozenset({"owner", "agent"}),
+        lambda w: {"code": w.tender_code, "pk": w.bid_id},
+        lambda w: {"reason": "矩阵测试"},
+    ),
     Page("disclosure:list", "get", ALL),
     Page("disclosure:create", "get", frozenset({"center_staff"})),
     Page("disclosure:detail", "get", ALL, lambda w: {"pk": w.notice_id}),
     Page("witness:public", "get", ALL),
     Page("witness:events", "get", WITNESS_READERS),
+    # expert draw
+    Page("experts:draw_list", "get", SIGNED_IN),
+    Page("experts:draw_request_new", "get", frozenset({"owner", "agent"}), lambda w: {"lot_code": w.lot_code}),
+    Page(
+        "experts:draw_detail",
+        "get",
+        frozenset({"center_staff", "supervisor", "owner", "agent"}),
+        lambda w: {"pk": w.draw_id},
+    ),
+    Page("experts:draw_witness", "post", frozenset({"center_staff", "supervisor"}), lambda w: {"pk": w.draw_id}),
+    Page("experts:draw_run", "post", frozenset({"center_staff"}), lambda w: {"pk": w.draw_id}),
+    Page("experts:draw_cancel", "post", frozenset({"owner", "agent"}), lambda w: {"pk": w.draw_id}),
+    Page("experts:invitations", "get", frozenset({"expert"})),
+    Page("experts:invitation_respond", "post", frozenset({"expert"}), lambda w: {"pk": w.selection_id}),
+    Page("experts:replay_list", "get", ALL),
+    Page("experts:replay_detail", "get", ALL, lambda w: {"pk": w.draw_id}),
+]
+
+# The expert pool: its pages act on the world's expert (users["expert"]'s entry, see _draw_data).
+POOL_READERS = frozenset({"center_staff", "supervisor", "supervisor_other"})  # supervisors ban experts
+
+
+def _pool_expert(world: World) -> dict[str, object]:
+    return {"number": Selection.objects.get(pk=world.selection_id).expert.number}
+
+
+def _pool_change(world: World) -> dict[str, object]:
+    """Matrix data only: a pending change of the world's expert, for the review endpoint."""
+    expert = Selection.objects.get(pk=world.selection_id).expert
+    change = expert.changes.first() or expert.changes.create(changes={"title_name": "矩阵"}, submitted_at=clock.now())
+    return {"pk": change.pk}
+
+
+MATRIX += [
+    Page("experts:pool_list", "get", POOL_READERS),
+    Page("experts:pool_export", "get", POOL_READERS, lambda w: {"fmt": "csv"}),
+    Page("experts:pool_detail", "get", POOL_READERS, _pool_expert),
+    Page("experts:pool_create", "get", frozenset({"center_staff"})),
+    Page("experts:pool_import", "get", frozenset({"center_staff"})),
+    Page("experts:pool_changes", "get", frozenset({"center_staff"})),
+    Page(
+        "experts:pool_change_review",
+        "post",
+        frozenset({"center_staff"}),
+        _pool_change,
+        lambda w: {"approve": "0", "note": "矩阵测试"},
+    ),
+    Page("experts:pool_suspend", "post", frozenset({"center_staff"}), _pool_expert, lambda w: {"reason": "矩阵测试"}),
+    Page("experts:pool_restore", "post", frozenset({"center_staff"}), _pool_expert),
+    Page("experts:pool_account_link", "post", frozenset({"center_staff"}), _pool_expert, lambda w: {"username": "x"}),
+    Page(
+        "experts:pool_ban",
+        "post",
+        frozenset({"supervisor", "supervisor_other"}),
+        _pool_expert,
+        lambda w: {"reason": "矩阵测试", "until": "2099-12-31"},
+    ),
+    Page("experts:pool_unban", "post", frozenset({"supervisor", "supervisor_other"}), _pool_expert),
+    # Each expert's own profile: no id in the address, so no account reaches another expert's.
+    Page("experts:me", "get", frozenset({"expert"})),
+    Page("experts:me_contact", "post", frozenset({"expert"}), data=lambda w: {"mobile": "13900000000"}),
+    Page("experts:me_conflict", "post", frozenset({"expert"}), data=lambda w: {"person_name": "矩阵", "relation": "x"}),
+    Page("experts:me_change", "post", frozenset({"expert"})),
 ]
 
 
@@ -294,7 +415,12 @@ API_MATRIX: list[ApiOp] = [
     ),
     ApiOp("get", "/api/v1/tenders/", ALL),
     ApiOp("get", "/api/v1/tenders/{code}", ALL),
-    ApiOp("post", "/api/v1/tenders/keys", frozenset({"bidder"}), lambda w: {"kind": "sealing", "public_key": "x"}),
+    ApiOp(
+        "post",
+        "/api/v1/tenders/keys",
+        frozenset({"bidder"}) | REGISTRANTS,
+        lambda w: {"kind": "sealing", "public_key": "x"},
+    ),
     ApiOp("post", "/api/v1/tenders/{code}/lots/{lot_code}/bids", frozenset({"bidder"})),
     ApiOp("get", "/api/v1/tenders/{code}/my-bids", frozenset({"bidder"})),
     ApiOp(
@@ -355,6 +481,32 @@ API_MATRIX: list[ApiOp] = [
     ApiOp("get", "/api/v1/rules/", ALL),
     ApiOp("get", "/api/v1/rules/periods/deadline", ALL),
     ApiOp("get", "/api/v1/rules/calendar/{year}", ALL),
+    ApiOp(
+        "post",
+        "/api/v1/experts/draws",
+        frozenset({"owner", "agent"}),
+        lambda w: {
+            "lot_code": w.lot_code,
+            "evaluation_starts_at": (clock.now() + dt.timedelta(hours=3)).isoformat(),
+            "evaluation_ends_at": (clock.now() + dt.timedelta(hours=8)).isoformat(),
+            "place": "评标室",
+            "region_scope": "local",
+            "lines": [{"specialty_code": "A01", "count": 1}],
+        },
+    ),
+    ApiOp("get", "/api/v1/experts/draws/{draw_id}", frozenset({"center_staff", "supervisor", "owner", "agent"})),
+    ApiOp(
+        "post",
+        "/api/v1/experts/draws/{draw_id}/witness",
+        frozenset({"center_staff", "supervisor"}),
+        lambda w: {"witness_text": "123456"},
+    ),
+    ApiOp("post", "/api/v1/experts/draws/{draw_id}/run", frozenset({"center_staff"})),
+    ApiOp("get", "/api/v1/experts/invitations", frozenset({"expert"})),
+    ApiOp(
+        "post", "/api/v1/experts/invitations/{selection_id}/respond", frozenset({"expert"}), lambda w: {"accept": True}
+    ),
+    ApiOp("get", "/api/v1/experts/replays/{draw_id}", ALL),
 ]
 
 # Served by django-ninja itself, public by design (the OpenAPI document and its viewer).
@@ -399,6 +551,8 @@ def _fill(path: str, world: World) -> str:
         .replace("{token}", world.upload_token)
         .replace("{index}", "0")
         .replace("{document_objection_id}", str(world.document_objection_id))
+        .replace("{draw_id}", str(world.draw_id))
+        .replace("{selection_id}", str(world.selection_id))
         .replace("{code}", "A01")
         .replace("{year}", "2026")
     )

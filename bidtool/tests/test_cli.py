@@ -179,5 +179,5 @@ def test_content_key_opens_its_bid_without_the_private_key(tmp_path: Path, capsy
     value = json.loads(capsys.readouterr().out)["content_key"]
     key = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     assert bidtool.unseal(result.path, content_key=key).opening_data == {"price": 42}
-    with pytest.raises(bidtool.BidIntegrityError):
+    with pytest.raises(bidtool.BidKeyError, match="不是本投标文件承诺的内容密钥"):
         bidtool.unseal(result.path, content_key=bytes(32))

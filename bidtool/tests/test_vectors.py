@@ -6,6 +6,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 
+from bidtool.canonical import b64url_encode
 from bidtool.format import (
     LABEL_FILE,
     SEGMENT_SIZE,
@@ -16,6 +17,7 @@ from bidtool.format import (
     commitment_of_head,
     derive_kek,
     hash_list_of_bytes,
+    key_commitment_of,
     segment_nonce,
     signature_message,
 )
@@ -66,6 +68,9 @@ def test_key_wrap_nonce_and_signed_message() -> None:
     assert wrapped.hex() == "b5b8269068202849e20130d5880ab1b260254c17965c3e7bf3638c8d8c7ad6f5a0ad33b25af5e5a7"
     assert key_id(recipient) == "OEurnbzOGbRad4qOD9lNK8VYMQGvg5cmLnVKeydAqL4"
     assert segment_nonce(b"\x44" * 7, 5, True).hex() == "444444444444440000000501"
+    commitment = key_commitment_of(b"\x44" * 7, b"\x33" * 32)
+    assert commitment.hex() == "3341a7abc3afa5c2432405607a0061b9e866c1ca7873441d156b48ee46494f14"
+    assert b64url_encode(commitment) == "M0Gnq8OvpcJDJAVgegBhuehmwcp4c0QdFWtI7kZJTxQ"
     header = Header(
         lot_code="L-1",
         bidder_uscc=USCC,
@@ -75,6 +80,7 @@ def test_key_wrap_nonce_and_signed_message() -> None:
         nonce_prefix=b"\x44" * 7,
         ephemeral_key=ephemeral_raw,
         wrapped_key=wrapped,
+        key_commitment=commitment,
         recipient_key_id=key_id(recipient),
         signer_key_id=key_id(ephemeral),
     )

@@ -94,7 +94,7 @@ def my_invitations(user: Any) -> QuerySet[Selection]:
 
 def committee_for_member(user: Any, request: DrawRequest) -> list[Selection] | None:
     """Check-in at the evaluation reveals the committee to its members: confirmed members only,
-    from the evaluation start on."""
+    from the evaluation start on. Callers log the access (services.committee_view)."""
     from ggzy.core import clock
 
     if request.status != DrawStatus.COMPLETE or clock.now() < request.evaluation_starts_at:
@@ -141,3 +141,8 @@ def replay_of(request: DrawRequest) -> Replay:
         picks=[draw.Pick(line=s.line.position, number=s.expert.number) for s in picks],
     )
     return Replay(request=request, problems=problems, picks=picks)
+
+
+def request_get_any(pk: int) -> DrawRequest:
+    """For building a response after a service already checked access."""
+    return _request_base().get(pk=pk)

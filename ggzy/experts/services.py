@@ -98,7 +98,7 @@ def expert_build(*, data: dict[str, Any], number: str = "") -> tuple[Expert, lis
     expert = Expert(number=number or "E0000000", created_at=now, updated_at=now, **facts)
     errors: dict[str, list[str]] = {}
     try:
-        expert.full_clean(exclude=["number", "user"])
+        expert.full_clean(exclude=["number", "user"], validate_unique=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     specialties: list[Specialty] = []
@@ -243,6 +243,52 @@ def expert_change_review(*, actor: User, change: ExpertChange, approve: bool, no
     change.save()
     event_record(action="expert.change_review", actor=actor, obj=change, before=before, after=_snapshot(expert))
     return change
+
+
+class ImportRowRefused(ValidationError):
+    """One expert of an import was refused; `index` is its position in the rows given."""
+
+    def __init__(self, index: int, error: ValidationError) -> None:
+        super().__init__(error.error_dict if hasattr(error, "error_dict") else error.error_list)
+        self.index = index
+
+
+@transaction.atomic
+def experts_import(*, actor: User, rows: list[dict[str, Any]]) -> list[Expert]:
+    """Create every expert of an import file, or none: one refused row undoes the whole file."""
+    if not policies.can_manage_pool(actor):
+        raise PermissionDenied(_("只有交易中心专家库管理人员可以导入专家。"))
+    if not rows:
+        raise ValidationError(_("文件中没有专家数据。"))
+    created = []
+    for index, data in enumerate(rows):
+        try:
+            created.append(expert_create(actor=actor, data=data))
+        except ValidationError as exc:
+            raise ImportRowRefused(index, exc) from exc
+    return created
+
+
+@transaction.atomic
+def expert_account_link(*, actor: User, expert: Expert, user: User) -> Expert:
+    """Give an expert (an imported one has none) the platform account they sign in with."""
+    from ggzy.accounts.policies import Capability, has
+
+    if not policies.can_manage_pool(actor):
+        raise PermissionDenied(_("只有交易中心专家库管理人员可以关联专家账号。"))
+    expert = lock_instance(expert)
+    if expert.user_id is not None:
+        raise ValidationError(_("该专家已关联账号。"))
+    if not has(user, Capability.EXPERT_RESPOND):
+        raise ValidationError({"username": _("该账号没有评标专家角色。")})
+    other = Expert.objects.filter(user=user).values_list("number", flat=True).first()
+    if other is not None:
+        raise ValidationError({"username": _("该账号已关联专家{number}。").format(number=other)})
+    expert.user, expert.updated_at = user, clock.now()
+    expert.full_clean()
+    expert.save()
+    event_record(action="expert.account_link", actor=actor, obj=expert, after={"number": expert.number})
+    return expert
 
 
 # ---------------------------------------------------------------- draw requests
@@ -686,16 +732,12 @@ def draws_reveal_for_lot(*, lot: Lot) -> list[DrawRequest]:
 
 
 @transaction.atomic
-def draw_names_read(*, actor: User, request: DrawRequest, purpose: str) -> list[Selection]:
-    """The drawn experts' names before they are public: logged in the witness log on every read.
+def committee_view(*, actor: User, request: DrawRequest) -> list[Selection]:
+    """A member checked in at the evaluation sees the committee; every such access is logged."""
+    from . import selectors
 
-    Only the supervisor of the project may read them early, for a stated supervisory purpose."""
-    from ggzy.projects.policies import can_supervise
-
-    if not can_supervise(actor, request.lot.project):
-        raise PermissionDenied(_("评标委员会名单在中标结果确定前保密。"))
-    if not purpose.strip():
-        raise ValidationError({"purpose": _("请说明查看名单的用途。")})
-    selections = list(request.selections.select_related("expert", "line__specialty").order_by("sequence"))
-    event_record(action="expert_draw.names_read", actor=actor, obj=request, after={"purpose": purpose.strip()})
-    return selections
+    members = selectors.committee_for_member(actor, request)
+    if members is None:
+        raise PermissionDenied(_("评标委员会名单只向已签到的委员会成员公开，且自评标开始时起。"))
+    event_record(action="expert_draw.committee_view", actor=actor, obj=request, after={"members": len(members)})
+    return members

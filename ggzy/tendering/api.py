@@ -57,7 +57,12 @@ def tender_list(request: HttpRequest) -> list[TenderOut]:
     return [tender_out(tender) for tender in selectors.tenders_public()[:200]]
 
 
-@router.post("/keys", response={201: BidderKeyOut}, auth=bidder, summary="登记投标公钥（密封或签名）")
+@router.post(
+    "/keys",
+    response={201: BidderKeyOut},
+    auth=HasCapability(Capability.BID_SUBMIT, Capability.TENDER_MANAGE),
+    summary="登记本单位的公钥（密封或签名；投标人密封投标文件，招标人一方密封标底）",
+)
 def key_register(request: AuthedRequest, payload: BidderKeyIn) -> Status[BidderKey]:
     return Status(201, bids.bidder_key_register(actor=request.user, kind=payload.kind, public_key=payload.public_key))
 

@@ -75,3 +75,19 @@ class ClarificationForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("距投标截止不足法定期限时必须顺延。"),
     )
+
+
+class ReservePriceForm(forms.Form):
+    envelope = forms.FileField(label=_("已密封的标底文件（.gbid）"))
+
+
+class ReservePriceKeyForm(forms.Form):
+    content_key = forms.CharField(
+        label=_("标底的内容密钥"),
+        max_length=100,
+        help_text=_("用投标工具“python -m bidtool content-key 标底密封文件 --sealing-private-key 私钥”取得。"),
+    )
+
+
+class NotDecryptedForm(forms.Form):
+    reason = forms.CharField(label=_("非投标人原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

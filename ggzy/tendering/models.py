@@ -197,6 +197,9 @@ class Bid(models.Model):
     opening_data = models.JSONField(_("开标数据（解密后）"), null=True, blank=True)
     decrypted_at = models.DateTimeField(_("解密时间"), null=True, blank=True)
     decrypted_via = models.CharField(_("解密方式"), max_length=16, blank=True)
+    # Set by the job that re-hashes the opened files against the manifest after the opening.
+    files_checked_at = models.DateTimeField(_("文件摘要核验时间"), null=True, blank=True)
+    files_check_failure = models.TextField(_("文件摘要核验不符情况"), blank=True)
 
     class Meta:
         verbose_name = _("投标文件")
@@ -213,6 +216,14 @@ class Bid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tender_lot_id}:{self.bidder_id}:{self.ciphertext_digest[:12]}"
+
+    @property
+    def files_check_passed(self) -> bool | None:
+        """None until the opened files have been re-hashed; then whether they match the manifest.
+        False is a ground for rejection at the evaluation (only the bidder can cause it)."""
+        if self.files_checked_at is None:
+            return None
+        return not self.files_check_failure
 
 
 class OpeningObjection(models.Model):

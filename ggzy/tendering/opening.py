@@ -6,6 +6,11 @@ never leaves the bidder — or hands in a backup whose commitment equals the one
 The platform decrypts the ciphertext it has held since the receipt and accepts the plaintext only
 if it matches the commitment. When every bid is decided, or the window ends, bids still sealed are
 revoked (撤销, the bidder's fault) and the opening record is published (电子招标投标办法 arts. 30–31).
+
+The opening checks the key commitment, every segment's GCM tag and the head's commitment: with the
+ciphertext digest in the receipt, that fixes the plaintext (docs/sealed-bid-format.md §13.1). The
+per-file digests that the bidder signed in its manifest are re-hashed afterwards by a job
+(`bid_files_check`), which records a mismatch on the bid for the evaluation.
 """
 
 from __future__ import annotations
@@ -90,7 +95,13 @@ def bid_unseal(*, actor: User, bid: Bid, content_key: str) -> Bid:
     target = _opened_dir(bid)
     shutil.rmtree(target, ignore_errors=True)
     try:
-        result = bidtool.unseal(bid_path(bid), content_key=key, out_dir=target, expected_commitment=bid.commitment)
+        result = bidtool.unseal(
+            bid_path(bid),
+            content_key=key,
+            out_dir=target,
+            expected_commitment=bid.commitment,
+            check_file_digests=False,
+        )
     except bidtool.BidError as exc:
         raise ValidationError({"content_key": _("解密失败：{reason}").format(reason=exc)}) from exc
     return _accept(actor=actor, bid=bid, opening_data=dict(result.opening_data), via="content_key", target=target)
@@ -105,7 +116,9 @@ def bid_unseal_backup(*, actor: User, bid: Bid, backup: Path, content_key: str =
     target = _opened_dir(bid)
     shutil.rmtree(target, ignore_errors=True)
     try:
-        result = bidtool.verify_backup(backup, expected_commitment=bid.commitment, content_key=key, out_dir=target)
+        result = bidtool.verify_backup(
+            backup, expected_commitment=bid.commitment, content_key=key, out_dir=target, check_file_digests=False
+        )
     except bidtool.BidError as exc:
         raise ValidationError({"backup": _("备用文件不符合回执中的承诺值：{reason}").format(reason=exc)}) from exc
     return _accept(actor=actor, bid=bid, opening_data=dict(result.opening_data), via="backup", target=target)
@@ -130,6 +143,9 @@ def _decrypted(*, actor: User, bid: Bid, opening_data: dict[str, Any], via: str)
     bid.decrypted_at = clock.now()
     bid.decrypted_via = via
     bid.save(update_fields=["opening_outcome", "opening_data", "decrypted_at", "decrypted_via"])
+    jobs_services.job_enqueue(
+        name="tendering.bid_files_check", args={"bid_id": bid.pk}, key=f"bid:{bid.pk}:files-check"
+    )
     # The content is read out only in the opening record, when every bid of the lot is decided.
     event_record(
         action="bid.decrypted",
@@ -138,6 +154,40 @@ def _decrypted(*, actor: User, bid: Bid, opening_data: dict[str, Any], via: str)
     )
     if not Bid.objects.filter(tender_lot=lot, status=BidStatus.SUBMITTED, opening_outcome=OpeningOutcome.PENDING):
         _complete(lot)
+    return bid
+
+
+def bid_files_check(*, bid_id: int) -> Bid:
+    """Worker job after a bid is decrypted: re-hash its opened files against the file digests the
+    bidder signed in the manifest. The opening did not (the plaintext was already fixed by the key
+    commitment, GCM and the head commitment), so a mismatch here means the bidder signed digests
+    of other files: it does not undo the opening, it is recorded for the evaluation, where it is a
+    ground for rejection. A missing or unreadable opened directory is the platform's fault and
+    raises (the job is retried). Idempotent."""
+    bid = Bid.objects.get(pk=bid_id)
+    if bid.files_checked_at is not None or bid.opening_outcome != OpeningOutcome.DECRYPTED:
+        return bid
+    failure = ""
+    try:
+        bidtool.check_unsealed_files(_opened_dir(bid), expected_commitment=bid.commitment)
+    except bidtool.BidIntegrityError as exc:
+        failure = str(exc)
+    return _files_checked(bid=bid, failure=failure)
+
+
+@transaction.atomic
+def _files_checked(*, bid: Bid, failure: str) -> Bid:
+    bid = lock_instance(bid)
+    if bid.files_checked_at is not None:
+        return bid
+    bid.files_checked_at = clock.now()
+    bid.files_check_failure = failure
+    bid.save(update_fields=["files_checked_at", "files_check_failure"])
+    event_record(
+        action="bid.files_checked",
+        obj=bid,
+        after={"commitment": bid.commitment, "passed": not failure, "failure": failure, "at": bid.files_checked_at},
+    )
     return bid
 
 

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
-from . import policies
-from .choices import TenderStatus
-from .models import DocumentDownload, DocumentObjection, Tender, TenderDocument, TenderLot
+from ggzy.core import clock
+
+from . import deposits, policies
+from .choices import BidStatus, TenderStatus
+from .models import (
+    Bid,
+    BidSecurity,
+    DocumentDownload,
+    DocumentObjection,
+    ReservePrice,
+    Tender,
+    TenderDocument,
+    TenderLot,
+)
 
 
 def _base() -> QuerySet[Tender]:
@@ -46,12 +57,37 @@ def document_get_public(*, tender: Tender, document_id: int) -> TenderDocument:
     return document
 
 
+def potential_bidders_secret(tender: Tender) -> bool:
+    """Who may bid — and how many — stays secret until submissions close at the bid deadline
+    (招标投标法 art. 22), from everyone, the owner's side included."""
+    return tender.status in (TenderStatus.DRAFT, TenderStatus.PUBLISHED)
+
+
 def downloads_visible(*, user: Any, tender: Tender) -> QuerySet[DocumentDownload] | None:
-    """The list of potential bidders stays secret until the bid deadline (招标投标法 art. 22),
-    from everyone, the owner's side included."""
-    if tender.status in (TenderStatus.DRAFT, TenderStatus.PUBLISHED) or not policies.can_manage(user, tender):
+    if potential_bidders_secret(tender) or not policies.can_manage(user, tender):
         return None
     return DocumentDownload.objects.filter(document__tender=tender).select_related("organization", "document")
+
+
+def _with_overdue(securities: QuerySet[BidSecurity]) -> QuerySet[BidSecurity]:
+    """Each security marked `overdue` by the one definition of a late refund (deposits)."""
+    late = deposits.securities_overdue().filter(pk=OuterRef("pk"))
+    return securities.annotate(overdue=Exists(late)).select_related("tender_lot__lot", "organization")
+
+
+def securities_visible(*, user: Any, tender: Tender) -> QuerySet[BidSecurity] | None:
+    """The owner side's list of bid securities. Who paid is who may bid: like the download list it
+    is shown to nobody before the deadline, not even as a count (None)."""
+    if potential_bidders_secret(tender) or not policies.can_manage(user, tender):
+        return None
+    return _with_overdue(BidSecurity.objects.filter(tender_lot__tender=tender)).order_by(
+        "tender_lot__lot__number", "confirmed_at", "id"
+    )
+
+
+def securities_of(*, organization_id: int, tender: Tender) -> QuerySet[BidSecurity]:
+    """A bidder's own securities for the lots of a tender, as the bank confirmed them."""
+    return _with_overdue(BidSecurity.objects.filter(tender_lot__tender=tender, organization_id=organization_id))
 
 
 def document_objections_visible(*, user: Any, tender: Tender) -> QuerySet[DocumentObjection]:
@@ -62,3 +98,34 @@ def document_objections_visible(*, user: Any, tender: Tender) -> QuerySet[Docume
         return objections
     organization_id = getattr(user, "organization_id", None) if getattr(user, "is_authenticated", False) else None
     return objections.filter(objector_id=organization_id) if organization_id else objections.none()
+
+
+def lot_bidders_known(lot_id: int) -> list[Any] | None:
+    """The organizations bidding on a project lot, once the bid deadline has passed; None before.
+
+    Used by the expert draw's recusal filter: before the deadline the bidders are not known to
+    anyone (and must not become known through the draw)."""
+    tender_lot = (
+        TenderLot.objects.filter(lot_id=lot_id, tender__published_at__isnull=False)
+        .select_related("tender")
+        .order_by("-tender__published_at")
+        .first()
+    )
+    if tender_lot is None or tender_lot.tender.bid_deadline > clock.now():
+        return None
+    bids = Bid.objects.filter(tender_lot=tender_lot, status=BidStatus.SUBMITTED).select_related("bidder")
+    return [bid.bidder for bid in bids]
+
+
+def reserve_price_get(tender_lot: TenderLot) -> ReservePrice | None:
+    return ReservePrice.objects.filter(tender_lot=tender_lot).select_related("organization").first()
+
+
+def bids_files_check_failed(*, tender_lot: TenderLot) -> QuerySet[Bid]:
+    """Opened bids whose files did not match the file digests their bidder signed in the manifest
+    (re-hashed by a job after the opening): a ground for rejection at the evaluation."""
+    return (
+        Bid.objects.filter(tender_lot=tender_lot, status=BidStatus.SUBMITTED, files_checked_at__isnull=False)
+        .exclude(files_check_failure="")
+        .select_related("bidder")
+    )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,12 +18,12 @@ import bidtool
 from ggzy.accounts.decorators import AuthedRequest, capability_required, public
 from ggzy.accounts.policies import Capability, has
 from ggzy.core import clock
-from ggzy.core.forms import apply_errors
+from ggzy.core.forms import form_submit
 from ggzy.core.http import client_address
 from ggzy.projects import selectors as project_selectors
 
-from . import bids, clarifications, opening, policies, selectors, services
-from .choices import BidStatus, KeyKind, OpeningOutcome, TenderStatus
+from . import bids, clarifications, deposits, opening, policies, reserve, selectors, services
+from .choices import BidStatus, KeyKind, LotStatus, OpeningOutcome, TenderStatus
 from .forms import (
     AnswerForm,
     BackupForm,
@@ -32,10 +33,26 @@ from .forms import (
     ContentKeyForm,
     DocumentForm,
     LotTermsForm,
+    NotDecryptedForm,
     ObjectionForm,
+    ReservePriceForm,
+    ReservePriceKeyForm,
     TenderForm,
 )
-from .models import Bid, BidderKey, DocumentObjection, OpeningObjection, Tender, TenderLot
+from .models import Bid, BidderKey, DocumentObjection, OpeningObjection, ReservePrice, Tender, TenderLot
+
+
+def _beijing(moment: dt.datetime) -> dt.datetime:
+    """A datetime-local input is Beijing time."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=clock.BEIJING)
+
+
+def _managed_tender(request: AuthedRequest, code: str) -> Tender:
+    """A tender the user's organization runs (its owner or agent); anyone else is refused."""
+    tender = selectors.tender_get_for(request.user, code)
+    if not policies.can_manage(request.user, tender):
+        raise PermissionDenied
+    return tender
 
 
 @public
@@ -50,6 +67,7 @@ def tender_detail(request: HttpRequest, code: str) -> HttpResponse:
         "tender": tender,
         "can_manage": policies.can_manage(request.user, tender),
         "can_bid": has(request.user, Capability.BID_SUBMIT) and tender.status == TenderStatus.PUBLISHED,
+        "is_bidder": has(request.user, Capability.BID_SUBMIT),
         "downloads": selectors.downloads_visible(user=request.user, tender=tender),
         "document_form": DocumentForm(),
         "clarifications": tender.clarifications.order_by("number"),
@@ -82,11 +100,8 @@ def tender_create(request: AuthedRequest, deal_code: str) -> HttpResponse:
     lots = list(project.lots.all())
     form = TenderForm(request.POST or None, initial={"title": _("{name}招标公告").format(name=project.name)})
     lot_forms = [LotTermsForm(request.POST or None, prefix=f"lot{lot.pk}") for lot in lots]
-    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in lot_forms):
-        data = form.cleaned_data
-        deadline = data["bid_deadline"]
-        if deadline.tzinfo is None:
-            deadline = deadline.replace(tzinfo=clock.BEIJING)
+
+    def create(data: dict[str, Any]) -> Tender:
         terms = [
             services.LotTerms(
                 lot=lot,
@@ -96,23 +111,20 @@ def tender_create(request: AuthedRequest, deal_code: str) -> HttpResponse:
             for lot, lot_form in zip(lots, lot_forms, strict=True)
             if lot_form.cleaned_data["include"]
         ]
-        try:
-            tender = services.tender_create(
-                actor=request.user,
-                project=project,
-                lots=terms,
-                title=data["title"],
-                notice_body=data["notice_body"],
-                evaluation_method=data["evaluation_method"],
-                bid_deadline=deadline,
-                bid_validity_days=data["bid_validity_days"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            for message in exc.message_dict.get("lots", []) + exc.message_dict.get("project", []):
-                form.add_error(None, message)
-        else:
-            messages.success(request, _("招标公告草稿已保存，请上传招标文件后发布。"))
+        return services.tender_create(
+            actor=request.user,
+            project=project,
+            lots=terms,
+            title=data["title"],
+            notice_body=data["notice_body"],
+            evaluation_method=data["evaluation_method"],
+            bid_deadline=_beijing(data["bid_deadline"]),
+            bid_validity_days=data["bid_validity_days"],
+        )
+
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in lot_forms):
+        tender = form_submit(request, form, create, success=_("招标公告草稿已保存，请上传招标文件后发布。"))
+        if tender is not None:
             return redirect("tendering:detail", code=tender.code)
     context = {"project": project, "form": form, "lot_forms": list(zip(lots, lot_forms, strict=True))}
     return render(request, "tendering/tender_form.html", context)
@@ -121,37 +133,29 @@ def tender_create(request: AuthedRequest, deal_code: str) -> HttpResponse:
 @capability_required(Capability.TENDER_MANAGE)
 @require_POST
 def document_upload(request: AuthedRequest, code: str) -> HttpResponse:
-    tender = selectors.tender_get_for(request.user, code)
-    if not policies.can_manage(request.user, tender):
-        raise PermissionDenied
-    form = DocumentForm(request.POST, request.FILES)
-    if form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            services.tender_document_add(actor=request.user, tender=tender, name=upload.name, content=upload.read())
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("招标文件已上传。"))
-    else:
-        messages.error(request, _("请选择要上传的文件。"))
+    tender = _managed_tender(request, code)
+    form_submit(
+        request,
+        DocumentForm(request.POST, request.FILES),
+        lambda data: services.tender_document_add(
+            actor=request.user, tender=tender, name=data["file"].name, content=data["file"].read()
+        ),
+        success=_("招标文件已上传。"),
+        invalid=_("请选择要上传的文件。"),
+    )
     return redirect("tendering:detail", code=tender.code)
 
 
 @capability_required(Capability.TENDER_MANAGE)
 @require_POST
 def tender_publish(request: AuthedRequest, code: str) -> HttpResponse:
-    tender = selectors.tender_get_for(request.user, code)
-    if not policies.can_manage(request.user, tender):
-        raise PermissionDenied
-    try:
-        services.tender_publish(actor=request.user, tender=tender)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("招标公告已发布，招标文件即时可供下载。"))
+    tender = _managed_tender(request, code)
+    form_submit(
+        request,
+        None,
+        lambda _data: services.tender_publish(actor=request.user, tender=tender),
+        success=_("招标公告已发布，招标文件即时可供下载。"),
+    )
     return redirect("tendering:detail", code=tender.code)
 
 
@@ -165,21 +169,20 @@ def _uploaded_path(upload: UploadedFile, directory: str) -> Path:
     return path
 
 
-@capability_required(Capability.BID_SUBMIT)
+@capability_required(Capability.BID_SUBMIT, Capability.TENDER_MANAGE)
 def bidder_keys(request: AuthedRequest) -> HttpResponse:
     form = BidderKeyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            bids.bidder_key_register(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("公钥已登记。"))
+    if request.method == "POST":
+        key = form_submit(
+            request, form, lambda data: bids.bidder_key_register(actor=request.user, **data), success=_("公钥已登记。")
+        )
+        if key is not None:
             return redirect("tendering:keys")
     organization_id = request.user.organization_id
     assert organization_id is not None
     keys = BidderKey.objects.filter(organization_id=organization_id).order_by("-registered_at")
-    return render(request, "tendering/bidder_keys.html", {"form": form, "keys": keys})
+    context = {"form": form, "keys": keys, "seals_reserve_price": has(request.user, Capability.TENDER_MANAGE)}
+    return render(request, "tendering/bidder_keys.html", context)
 
 
 @capability_required(Capability.BID_SUBMIT)
@@ -187,28 +190,28 @@ def bid_submit(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse
     tender = selectors.tender_get_for(request.user, code)
     tender_lot = get_object_or_404(tender.tender_lots.select_related("lot"), lot__code=lot_code)
     form = BidUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+
+    def submit(data: dict[str, Any]) -> Bid:
         with tempfile.TemporaryDirectory() as directory:
-            try:
-                bid = bids.bid_submit(
-                    actor=request.user,
-                    tender_lot=tender_lot,
-                    envelope=_uploaded_path(form.cleaned_data["envelope"], directory),
-                    client_address=client_address(request),
-                    client_fingerprint=form.cleaned_data["fingerprint"],
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-                for message in exc.message_dict.get("envelope", []):
-                    form.add_error(None, message)
-            else:
-                messages.success(
-                    request,
-                    _("投标文件已递交，平台接收时间 {time}。请保存回执。").format(
-                        time=clock.local(bid.received_at).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-                    ),
-                )
-                return redirect("tendering:my_bids", code=tender.code)
+            return bids.bid_submit(
+                actor=request.user,
+                tender_lot=tender_lot,
+                envelope=_uploaded_path(data["envelope"], directory),
+                client_address=client_address(request),
+                client_fingerprint=data["fingerprint"],
+            )
+
+    if request.method == "POST":
+        bid = form_submit(
+            request,
+            form,
+            submit,
+            success=lambda bid: _("投标文件已递交，平台接收时间 {time}。请保存回执。").format(
+                time=clock.local(bid.received_at).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+            ),
+        )
+        if bid is not None:
+            return redirect("tendering:my_bids", code=tender.code)
     organization = request.user.organization
     assert organization is not None
     # For sealing in the browser: the bid is sealed to the key the platform will check it against.
@@ -247,13 +250,9 @@ def bid_withdraw(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
     organization_id = request.user.organization_id
     assert organization_id is not None
     bid = get_object_or_404(bids.bids_of(organization_id=organization_id, tender=tender), pk=pk)
-    try:
-        bids.bid_withdraw(actor=request.user, bid=bid)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("投标文件已撤回。"))
+    form_submit(
+        request, None, lambda _data: bids.bid_withdraw(actor=request.user, bid=bid), success=_("投标文件已撤回。")
+    )
     return redirect("tendering:my_bids", code=tender.code)
 
 
@@ -269,11 +268,20 @@ def opening_room(request: HttpRequest, code: str, lot_code: str) -> HttpResponse
     own_bid = None
     if organization_id is not None and has(request.user, Capability.BID_SUBMIT):
         own_bid = tender_lot.bids.filter(bidder_id=organization_id, status=BidStatus.SUBMITTED).first()
+    can_manage = policies.can_manage(request.user, tender)
+    hosting = can_manage and tender_lot.status == LotStatus.DECRYPTING
     context = {
         "tender": tender,
         "tender_lot": tender_lot,
         "own_bid": own_bid,
-        "can_manage": policies.can_manage(request.user, tender),
+        "can_manage": can_manage,
+        # The host's desk: the sealed reserve price and, while the window is open, the bids to decide.
+        "reserve": selectors.reserve_price_get(tender_lot) if can_manage else None,
+        "host_bids": [
+            (bid, NotDecryptedForm(auto_id=f"not-decrypted-{bid.pk}-%s"))
+            for bid in (bids.live_bids(tender_lot).select_related("bidder") if hosting else [])
+        ],
+        "reserve_key_form": ReservePriceKeyForm(),
         "objections": tender_lot.opening_objections.select_related("bidder") if tender_lot.opened_at else [],
         "confirmations": tender_lot.opening_confirmations.count(),
         "outcomes": dict(OpeningOutcome.choices),
@@ -296,16 +304,13 @@ def _own_bid(request: AuthedRequest, code: str, pk: int) -> Bid:
 @require_POST
 def bid_unseal(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
     bid = _own_bid(request, code, pk)
-    form = ContentKeyForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("请填写内容密钥。"))
-        opening.bid_unseal(actor=request.user, bid=bid, content_key=form.cleaned_data["content_key"])
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("解密成功，明文与回执中的承诺值一致。"))
+    form_submit(
+        request,
+        ContentKeyForm(request.POST),
+        lambda data: opening.bid_unseal(actor=request.user, bid=bid, content_key=data["content_key"]),
+        success=_("解密成功，明文与回执中的承诺值一致。"),
+        invalid=_("请填写内容密钥。"),
+    )
     return redirect("tendering:opening", code=code, lot_code=bid.tender_lot.lot.code)
 
 
@@ -313,22 +318,23 @@ def bid_unseal(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
 @require_POST
 def bid_unseal_backup(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
     bid = _own_bid(request, code, pk)
-    form = BackupForm(request.POST, request.FILES)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("请选择备用文件。"))
+
+    def unseal(data: dict[str, Any]) -> Bid:
         with tempfile.TemporaryDirectory() as directory:
-            opening.bid_unseal_backup(
+            return opening.bid_unseal_backup(
                 actor=request.user,
                 bid=bid,
-                backup=_uploaded_path(form.cleaned_data["backup"], directory),
-                content_key=form.cleaned_data["content_key"],
+                backup=_uploaded_path(data["backup"], directory),
+                content_key=data["content_key"],
             )
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("备用文件与回执中的承诺值一致，已解密。"))
+
+    form_submit(
+        request,
+        BackupForm(request.POST, request.FILES),
+        unseal,
+        success=_("备用文件与回执中的承诺值一致，已解密。"),
+        invalid=_("请选择备用文件。"),
+    )
     return redirect("tendering:opening", code=code, lot_code=bid.tender_lot.lot.code)
 
 
@@ -337,65 +343,57 @@ def bid_unseal_backup(request: AuthedRequest, code: str, pk: int) -> HttpRespons
 def opening_respond(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse:
     tender = selectors.tender_get_for(request.user, code)
     tender_lot = _lot_of(tender, lot_code)
-    try:
-        if request.POST.get("action") == "confirm":
-            opening.opening_confirm(actor=request.user, tender_lot=tender_lot)
-            messages.success(request, _("已确认开标记录。"))
-        else:
-            form = ObjectionForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(_("请填写异议内容。"))
-            opening.opening_objection_raise(actor=request.user, tender_lot=tender_lot, text=form.cleaned_data["text"])
-            messages.success(request, _("异议已提交，招标人将在线答复。"))
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+    if request.POST.get("action") == "confirm":
+        form_submit(
+            request,
+            None,
+            lambda _data: opening.opening_confirm(actor=request.user, tender_lot=tender_lot),
+            success=_("已确认开标记录。"),
+        )
+    else:
+        form_submit(
+            request,
+            ObjectionForm(request.POST),
+            lambda data: opening.opening_objection_raise(actor=request.user, tender_lot=tender_lot, text=data["text"]),
+            success=_("异议已提交，招标人将在线答复。"),
+            invalid=_("请填写异议内容。"),
+        )
     return redirect("tendering:opening", code=code, lot_code=lot_code)
 
 
 @capability_required(Capability.TENDER_MANAGE)
 @require_POST
 def opening_answer(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
-    tender = selectors.tender_get_for(request.user, code)
-    if not policies.can_manage(request.user, tender):
-        raise PermissionDenied
+    tender = _managed_tender(request, code)
     objection = get_object_or_404(
         OpeningObjection.objects.select_related("tender_lot__lot"), pk=pk, tender_lot__tender=tender
     )
-    form = AnswerForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("请填写答复内容。"))
-        opening.opening_objection_answer(actor=request.user, objection=objection, answer=form.cleaned_data["answer"])
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("答复已记录。"))
+    form_submit(
+        request,
+        AnswerForm(request.POST),
+        lambda data: opening.opening_objection_answer(actor=request.user, objection=objection, answer=data["answer"]),
+        success=_("答复已记录。"),
+        invalid=_("请填写答复内容。"),
+    )
     return redirect("tendering:opening", code=code, lot_code=objection.tender_lot.lot.code)
 
 
 @capability_required(Capability.TENDER_MANAGE)
 @require_POST
 def clarification_issue(request: AuthedRequest, code: str) -> HttpResponse:
-    tender = selectors.tender_get_for(request.user, code)
-    if not policies.can_manage(request.user, tender):
-        raise PermissionDenied
-    form = ClarificationForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("请填写澄清或修改的内容。"))
-        deadline = form.cleaned_data["new_deadline"]
-        if deadline is not None and deadline.tzinfo is None:
-            deadline = deadline.replace(tzinfo=clock.BEIJING)
-        clarifications.clarification_issue(
-            actor=request.user, tender=tender, body=form.cleaned_data["body"], new_deadline=deadline
-        )
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("澄清或修改已发布。"))
+    tender = _managed_tender(request, code)
+    form_submit(
+        request,
+        ClarificationForm(request.POST),
+        lambda data: clarifications.clarification_issue(
+            actor=request.user,
+            tender=tender,
+            body=data["body"],
+            new_deadline=_beijing(data["new_deadline"]) if data["new_deadline"] is not None else None,
+        ),
+        success=_("澄清或修改已发布。"),
+        invalid=_("请填写澄清或修改的内容。"),
+    )
     return redirect("tendering:detail", code=code)
 
 
@@ -403,36 +401,28 @@ def clarification_issue(request: AuthedRequest, code: str) -> HttpResponse:
 @require_POST
 def document_objection_raise(request: AuthedRequest, code: str) -> HttpResponse:
     tender = selectors.tender_get_for(request.user, code)
-    form = ObjectionForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("请填写异议内容。"))
-        clarifications.objection_raise(actor=request.user, tender=tender, text=form.cleaned_data["text"])
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("异议已提交；答复前招标活动暂停。"))
+    form_submit(
+        request,
+        ObjectionForm(request.POST),
+        lambda data: clarifications.objection_raise(actor=request.user, tender=tender, text=data["text"]),
+        success=_("异议已提交；答复前招标活动暂停。"),
+        invalid=_("请填写异议内容。"),
+    )
     return redirect("tendering:detail", code=code)
 
 
 @capability_required(Capability.TENDER_MANAGE)
 @require_POST
 def document_objection_answer(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
-    tender = selectors.tender_get_for(request.user, code)
-    if not policies.can_manage(request.user, tender):
-        raise PermissionDenied
+    tender = _managed_tender(request, code)
     objection = get_object_or_404(DocumentObjection, pk=pk, tender=tender)
-    form = AnswerForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("请填写答复内容。"))
-        clarifications.objection_answer(actor=request.user, objection=objection, answer=form.cleaned_data["answer"])
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("答复已记录。"))
+    form_submit(
+        request,
+        AnswerForm(request.POST),
+        lambda data: clarifications.objection_answer(actor=request.user, objection=objection, answer=data["answer"]),
+        success=_("答复已记录。"),
+        invalid=_("请填写答复内容。"),
+    )
     return redirect("tendering:detail", code=code)
 
 
@@ -446,3 +436,113 @@ def my_envelope_download(request: AuthedRequest, code: str, pk: int) -> FileResp
         raise Http404
     filename = f"{code}-{bid.tender_lot.lot.code}-{bid.pk}.gbid"
     return FileResponse(path.open("rb"), as_attachment=True, filename=filename)
+
+
+@capability_required(Capability.BID_SUBMIT)
+def my_securities(request: AuthedRequest, code: str) -> HttpResponse:
+    """What security each lot asks of this bidder, how to pay it, and what the bank has confirmed."""
+    tender = selectors.tender_get_for(request.user, code)
+    organization = request.user.organization
+    assert organization is not None
+    securities = list(selectors.securities_of(organization_id=organization.pk, tender=tender))
+    bid_lots = {
+        bid.tender_lot_id
+        for bid in bids.bids_of(organization_id=organization.pk, tender=tender)
+        if bid.status == BidStatus.SUBMITTED
+    }
+    lots = [
+        {
+            "tender_lot": item,
+            "securities": [security for security in securities if security.tender_lot_id == item.pk],
+            "has_bid": item.pk in bid_lots,
+        }
+        for item in tender.tender_lots.all()
+    ]
+    context = {"tender": tender, "lots": lots, "uscc": organization.uscc}
+    return render(request, "tendering/my_securities.html", context)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+def securities(request: AuthedRequest, code: str) -> HttpResponse:
+    """The owner side's view of bid security per lot; who paid stays hidden until the deadline."""
+    tender = _managed_tender(request, code)
+    visible = selectors.securities_visible(user=request.user, tender=tender)
+    paid = list(visible) if visible is not None else []
+    lots = [
+        {"tender_lot": item, "securities": [security for security in paid if security.tender_lot_id == item.pk]}
+        for item in tender.tender_lots.all()
+    ]
+    disclosed = visible is not None
+    late = deposits.securities_overdue().filter(tender_lot__tender=tender).count() if disclosed else 0
+    context = {"tender": tender, "lots": lots, "disclosed": disclosed, "overdue": late}
+    return render(request, "tendering/securities.html", context)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+def reserve_price(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse:
+    """The owner side seals the reserve price (标底) of a lot before the deadline, like a bid."""
+    tender = _managed_tender(request, code)
+    tender_lot = _lot_of(tender, lot_code)
+    form = ReservePriceForm(request.POST or None, request.FILES or None)
+
+    def submit(data: dict[str, Any]) -> ReservePrice:
+        with tempfile.TemporaryDirectory() as directory:
+            return reserve.reserve_price_submit(
+                actor=request.user, tender_lot=tender_lot, envelope=_uploaded_path(data["envelope"], directory)
+            )
+
+    if request.method == "POST":
+        submitted = form_submit(request, form, submit, success=_("标底已密封递交，平台只保存密文。"))
+        if submitted is not None:
+            return redirect("tendering:reserve_price", code=tender.code, lot_code=tender_lot.lot.code)
+    organization = request.user.organization
+    assert organization is not None
+    stored = selectors.reserve_price_get(tender_lot)
+    context = {
+        "tender": tender,
+        "tender_lot": tender_lot,
+        "reserve": stored,
+        "form": form,
+        "key_form": ReservePriceKeyForm(),
+        "uscc": organization.uscc,
+        "keys_ready": all(
+            bids.active_key(organization_id=organization.pk, kind=kind) is not None for kind in KeyKind.values
+        ),
+        "can_submit": tender.status in (TenderStatus.DRAFT, TenderStatus.PUBLISHED)
+        and clock.now() < tender.bid_deadline,
+        "can_unseal": stored is not None and stored.opened_at is None and tender_lot.status == LotStatus.DECRYPTING,
+    }
+    return render(request, "tendering/reserve_price.html", context)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def reserve_price_unseal(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse:
+    tender = _managed_tender(request, code)
+    tender_lot = _lot_of(tender, lot_code)
+    form_submit(
+        request,
+        ReservePriceKeyForm(request.POST),
+        lambda data: reserve.reserve_price_unseal(
+            actor=request.user, tender_lot=tender_lot, content_key=data["content_key"]
+        ),
+        success=_("标底已解密，将在开标记录中读出。"),
+        invalid=_("请填写内容密钥。"),
+    )
+    return redirect("tendering:opening", code=tender.code, lot_code=tender_lot.lot.code)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def bid_mark_not_decrypted(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
+    """The host records that a bid could not be decrypted through no fault of its bidder (撤回)."""
+    tender = _managed_tender(request, code)
+    bid = get_object_or_404(Bid.objects.select_related("tender_lot__lot"), pk=pk, tender_lot__tender=tender)
+    form_submit(
+        request,
+        NotDecryptedForm(request.POST),
+        lambda data: opening.bid_mark_not_decrypted(actor=request.user, bid=bid, reason=data["reason"]),
+        success=_("已认定该投标文件因非投标人原因未解密（撤回），原因已记入见证日志。"),
+        invalid=_("请写明非投标人原因。"),
+    )
+    return redirect("tendering:opening", code=tender.code, lot_code=bid.tender_lot.lot.code)

@@ -16,9 +16,10 @@
  *   keyId(publicKey)                        RFC 7638 thumbprint (base64url), as in the header
  *   seal({files, openingData, lotCode, bidderUscc, sealingPublicKey, signingKeyPair, onProgress})
  *        -> {envelope: Blob, commitment, ciphertextDigest, signature, header, manifest, size}
- *   unseal({envelope, sealingKeyPair, expectedCommitment, onProgress})
+ *   unseal({envelope, sealingKeyPair | contentKey, expectedCommitment, onProgress})
  *        -> {manifest, openingData, files: [{name, size, digest, blob}], commitment, header}
- *   unwrapContentKey({envelope, sealingKeyPair}) -> Uint8Array(32), for an opening by disclosed key
+ *   unwrapContentKey({envelope, sealingKeyPair}) -> Uint8Array(32), for an opening by disclosed key;
+ *        like unseal, it checks the key against the header's key commitment first
  *   verify({envelope, signingPublicKey, expectedCommitment, expectedCiphertextDigest})
  *        -> {verified: true, header, commitment, ciphertextDigest, signature, size}
  *   inspect(envelope) -> {verified: false, header, commitment, ciphertextDigest, signature, size}
@@ -54,6 +55,7 @@
   const LABEL_CIPHERTEXT = ascii("GGZY-BID/1 ciphertext");
   const LABEL_SIGNATURE = ascii("GGZY-BID/1 signature");
   const KEY_WRAP_INFO = ascii("GGZY-BID/1 key wrap");
+  const LABEL_KEY = ascii("GGZY-BID/1 key");
 
   class BidError extends Error {
     constructor(message) {
@@ -432,6 +434,7 @@
     "nonce_prefix",
     "ephemeral_key",
     "wrapped_key",
+    "key_commitment",
     "recipient_key_id",
     "signer_key_id",
   ];
@@ -462,6 +465,7 @@
     const ephemeral = fromB64url(header.ephemeral_key, 65, "临时公钥（ephemeral_key）");
     if (ephemeral[0] !== 4) throw new BidFormatError("临时公钥（ephemeral_key）应为 65 字节的未压缩 P-256 点");
     fromB64url(header.wrapped_key, 40, "封装的内容密钥");
+    fromB64url(header.key_commitment, 32, "密钥承诺（key_commitment）");
     return header;
   }
 
@@ -501,6 +505,17 @@
 
   async function commitmentOfHead(head) {
     return sha256(concat([LABEL_PACKAGE, new Uint8Array([0]), head]));
+  }
+
+  // Key commitment: SHA-256(label ‖ 0x00 ‖ nonce prefix ‖ raw CEK), in the signed header.
+  async function keyCommitment(prefixNonce, rawKey) {
+    return sha256(concat([LABEL_KEY, new Uint8Array([0]), prefixNonce, rawKey]));
+  }
+
+  async function checkKeyCommitment(header, rawKey, message) {
+    const prefixNonce = fromB64url(header.nonce_prefix, 7, "随机数前缀");
+    const committed = fromB64url(header.key_commitment, 32, "密钥承诺（key_commitment）");
+    if (!equalBytes(await keyCommitment(prefixNonce, rawKey), committed)) throw new BidKeyError(message);
   }
 
   // --- keys ----------------------------------------------------------------------------------------
@@ -665,6 +680,9 @@
     const sizes = inputs.map((input) => input.blob.size);
     const segments = layout(0, head.length, sizes);
     const prefixNonce = global.crypto.getRandomValues(new Uint8Array(7));
+    const cekRaw = new Uint8Array(await subtle().exportKey("raw", cek));
+    const committedKey = await keyCommitment(prefixNonce, cekRaw);
+    cekRaw.fill(0);
     const header = {
       format: "GGZY-BID",
       version: VERSION,
@@ -678,6 +696,7 @@
       nonce_prefix: b64url(prefixNonce),
       ephemeral_key: b64url(ephemeralRaw),
       wrapped_key: b64url(wrapped),
+      key_commitment: b64url(committedKey),
       recipient_key_id: await keyId(recipient),
       signer_key_id: await keyId(signer.publicKey),
     };
@@ -813,7 +832,8 @@
     return report(opened, true);
   }
 
-  async function unwrapKey(opened, pairOrJwk, extractable) {
+  // The raw content key, unwrapped with the sealing key pair and checked against the key commitment.
+  async function unwrapKey(opened, pairOrJwk) {
     const pair = await asPair(pairOrJwk, importSealingKey, "密封");
     const given = await keyId(pair.publicKey);
     if (given !== opened.header.recipient_key_id) {
@@ -827,26 +847,33 @@
       throw new BidFormatError("临时公钥（ephemeral_key）不是 P-256 曲线上的点");
     }
     const kek = await deriveKek(pair.privateKey, ephemeral, ephemeralRaw, await rawPublic(pair.publicKey), "unwrapKey");
+    let raw;
     try {
-      return await subtle().unwrapKey(
+      const key = await subtle().unwrapKey(
         "raw",
         fromB64url(opened.header.wrapped_key, 40, "封装的内容密钥"),
         kek,
         "AES-KW",
         { name: "AES-GCM" },
-        Boolean(extractable),
+        true,
         ["decrypt"],
       );
+      raw = new Uint8Array(await subtle().exportKey("raw", key));
     } catch (error) {
       throw new BidKeyError("无法解开内容密钥：封装的密钥或临时公钥被改动，或私钥不对");
     }
+    await checkKeyCommitment(
+      opened.header,
+      raw,
+      "解开的内容密钥与文件头中的密钥承诺不符：文件头被改动，或投标文件在密封时就不一致",
+    );
+    return raw;
   }
 
   async function unwrapContentKey(options) {
     const o = options || {};
     const opened = await openEnvelope(o.envelope);
-    const key = await unwrapKey(opened, o.sealingKeyPair, true);
-    return new Uint8Array(await subtle().exportKey("raw", key));
+    return unwrapKey(opened, o.sealingKeyPair);
   }
 
   async function unseal(options) {
@@ -854,12 +881,20 @@
     const progress = typeof o.onProgress === "function" ? o.onProgress : () => {};
     const opened = await openEnvelope(o.envelope);
     const header = opened.header;
-    let cek;
+    // The key is checked against the header's key commitment before any segment is decrypted.
+    let raw;
     if (o.contentKey) {
-      cek = await subtle().importKey("raw", o.contentKey, { name: "AES-GCM" }, false, ["decrypt"]);
+      raw = new Uint8Array(o.contentKey);
+      if (raw.length !== 32) throw new BidKeyError("内容密钥应为 32 字节");
+      await checkKeyCommitment(
+        header,
+        raw,
+        "该内容密钥不是本投标文件承诺的内容密钥（与文件头中的密钥承诺不符），未解密任何内容",
+      );
     } else {
-      cek = await unwrapKey(opened, o.sealingKeyPair, false);
+      raw = await unwrapKey(opened, o.sealingKeyPair);
     }
+    const cek = await subtle().importKey("raw", raw, { name: "AES-GCM" }, false, ["decrypt"]);
     const prefixNonce = fromB64url(header.nonce_prefix, 7, "随机数前缀");
     const decrypt = async (segment) => {
       const data = await readSlice(o.envelope, segment.offset, segment.offset + segment.length + TAG);

@@ -186,6 +186,9 @@ def test_the_browser_refuses_a_tampered_envelope(page, tmp_path: Path) -> None:
     header = data[12:prefix_end].replace(LOT.encode(), LOT[:-1].encode() + b"2")
     header_swap = data[:12] + header + data[prefix_end:]
     truncated = data[: len(data) - 200]
+    committed = sealed.header.to_json()["key_commitment"].encode()
+    other = base64.urlsafe_b64encode(bytes(32)).rstrip(b"=")
+    key_commitment_swap = data[:12] + data[12:prefix_end].replace(committed, other) + data[prefix_end:]
     result = page.evaluate(
         """async ({variants, signingJwk, otherJwk, sealingJwk}) => {
           const S = GGZYSealing;
@@ -202,6 +205,7 @@ def test_the_browser_refuses_a_tampered_envelope(page, tmp_path: Path) -> None:
           out["wrong signing key"] = await outcome(S.verify({envelope: original, signingPublicKey: otherJwk}));
           out["wrong commitment"] = await outcome(
             S.verify({envelope: original, signingPublicKey: signingJwk, expectedCommitment: "0".repeat(64)}));
+          out["wrong content key"] = await outcome(S.unseal({envelope: original, contentKey: new Uint8Array(32)}));
           return out;
         }""",
         {
@@ -212,6 +216,7 @@ def test_the_browser_refuses_a_tampered_envelope(page, tmp_path: Path) -> None:
                     "ciphertext flip": ciphertext_flip,
                     "header swap": header_swap,
                     "truncated": truncated,
+                    "key commitment swap": key_commitment_swap,
                 }.items()
             },
             "signingJwk": bidtool.public_key_to_jwk(signing, "sig"),
@@ -230,3 +235,6 @@ def test_the_browser_refuses_a_tampered_envelope(page, tmp_path: Path) -> None:
     assert result["unseal truncated"].startswith("BidIntegrityError: 投标文件长度为")
     assert result["wrong signing key"].startswith("BidKeyError: 签名公钥与投标文件不符")
     assert result["wrong commitment"].startswith("BidIntegrityError: 明文承诺")
+    assert result["verify key commitment swap"].startswith("BidIntegrityError: 密文摘要不符")
+    assert result["unseal key commitment swap"].startswith("BidKeyError: 解开的内容密钥与文件头中的密钥承诺不符")
+    assert result["wrong content key"].startswith("BidKeyError: 该内容密钥不是本投标文件承诺的内容密钥")

@@ -72,9 +72,8 @@ def closed_lot(
 
     The clock must stand at least 20 days before `deadline`; the caller moves it past the
     deadline before drawing."""
-    supervisor = supervisor or make_org(
-        kind=OrganizationKind.SUPERVISORY_AUTHORITY, sector=Sector.HOUSING_CONSTRUCTION
-    )
+    sector = Sector.HOUSING_CONSTRUCTION if trade_type == TradeType.CONSTRUCTION else Sector.FINANCE
+    supervisor = supervisor or make_org(kind=OrganizationKind.SUPERVISORY_AUTHORITY, sector=sector)
     project = project_services.project_register(
         actor=agent,
         name="专家抽取测试项目",

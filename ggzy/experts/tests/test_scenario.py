@@ -97,7 +97,10 @@ def test_pool_request_draw_top_up_complete_reveal_replay(tmp_path):
         )
         conflicted = recused[RecusalRule.DECLARED_CONFLICT]
         services.expert_conflict_declare(
-            actor=conflicted.user, expert=conflicted, organization_uscc=owner.organization.uscc, relation="曾在该单位任职"
+            actor=conflicted.user,
+            expert=conflicted,
+            organization_uscc=owner.organization.uscc,
+            relation="曾在该单位任职",
         )
         # a bid on the lot makes its bidder a party (known after the deadline)
         traveller.shift(dt.timedelta(days=3))

@@ -4,6 +4,7 @@
 2. five bidders seal and submit — one withdraws, one replaces its bid;
 3. the deadline passes (the worker closes submissions) and the decryption window opens;
 4. three bidders release their content keys (one through a backup package), one fails to unseal;
+   the worker re-hashes the opened files against the digests signed in their manifests;
 5. the window ends: the failed bid is revoked (撤销) and the opening record with the three
    decrypted bids is published;
 6. a bidder raises an objection and the agent answers it; another confirms the record.
@@ -85,7 +86,7 @@ def test_publish_bid_open_object(tmp_path):
         for n in (0, 1):
             opening.bid_unseal(actor=bidders[n].user, bid=placed[n], content_key=_key(bidders[n], placed[n]))
         wrong = base64.urlsafe_b64encode(bytes(32)).decode()
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError, match="不是本投标文件承诺的内容密钥"):
             opening.bid_unseal(actor=bidders[2].user, bid=placed[2], content_key=wrong)
         forged = tmp_path / "forged.pkg"
         bidtool.seal(
@@ -101,6 +102,8 @@ def test_publish_bid_open_object(tmp_path):
         with pytest.raises(ValidationError):  # a different package is not the committed bid
             opening.bid_unseal_backup(actor=bidders[3].user, bid=placed[3], backup=forged)
         opening.bid_unseal_backup(actor=bidders[3].user, bid=placed[3], backup=backup_copy)
+        assert jobs_services.run_due_jobs() == 3  # one file check per opened bid
+        assert [Bid.objects.get(pk=placed[n].pk).files_check_passed for n in (0, 1, 3)] == [True] * 3
         lot.refresh_from_db()
         assert lot.status == LotStatus.DECRYPTING  # bidder 2 still pending: nothing read out yet
         assert not Notice.objects.filter(notice_type="opening_record").exists()
@@ -136,6 +139,7 @@ def test_publish_bid_open_object(tmp_path):
         "bid.withdrawn",
         "tender.submissions_closed",
         "bid.decrypted",
+        "bid.files_checked",
         "opening.record_published",
         "opening.objection_raised",
         "opening.objection_answered",
