@@ -47,9 +47,9 @@ def draw_out(request: DrawRequest) -> dict[str, Any]:
                 "specialty_code": line.specialty.code,
                 "count": line.count,
                 "reserves": line.reserves,
-                "confirmed": line.confirmed,
-                "notified": line.notified,
-                "declined": line.declined,
+                "confirmed": line.confirmed,  # type: ignore[attr-defined]
+                "notified": line.notified,  # type: ignore[attr-defined]
+                "declined": line.declined,  # type: ignore[attr-defined]
             }
             for line in request.lines.all()
         ],

@@ -116,7 +116,7 @@ def rule_conditions(request: DrawRequest, parties: Parties) -> dict[str, Q]:
         request__evaluation_ends_at__gt=request.evaluation_starts_at,
     ).exclude(request=request)
 
-    conditions = {
+    conditions: dict[str, Q] = {
         RecusalRule.STATUS: status,
         RecusalRule.ELIGIBILITY: ineligible,
         RecusalRule.REGION: region,

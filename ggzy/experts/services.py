@@ -231,7 +231,7 @@ def expert_change_review(*, actor: User, change: ExpertChange, approve: bool, no
         codes = data.pop("specialties", None)
         for name, value in data.items():
             field = Expert._meta.get_field(name)
-            setattr(expert, name, field.to_python(value))
+            setattr(expert, name, field.to_python(value))  # type: ignore[union-attr]
         expert.updated_at = clock.now()
         expert.full_clean()
         expert.save()

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type,union-attr,assignment,index"
 """Build a pool and lots ready for a draw, through the real services."""
 
 from __future__ import annotations

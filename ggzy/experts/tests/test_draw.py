@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type,union-attr,assignment,index"
 """The draw's refusals, timeouts, exhaustion and tamper detection."""
 
 from __future__ import annotations

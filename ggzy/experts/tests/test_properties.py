@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type,union-attr,assignment,index"
 """Properties of the verifiable expert draw (issue 4).
 
 "No recused expert is ever selected; a replay with the revealed seed always reproduces the draw;
