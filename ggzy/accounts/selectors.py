@@ -28,3 +28,8 @@ def users_with_roles() -> QuerySet[User]:
         .prefetch_related(Prefetch("role_assignments", queryset=RoleAssignment.objects.order_by("role")))
         .order_by("organization__name", "username")
     )
+
+
+def users_of_organizations(organization_ids: list[int]) -> QuerySet[User]:
+    """The active accounts of these organizations (to notify them), in a stable order."""
+    return User.objects.filter(organization_id__in=organization_ids, is_active=True).order_by("organization_id", "pk")

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ggzy.accounts import selectors as accounts_selectors
 from ggzy.accounts.models import User
 from ggzy.accounts.policies import Capability, has
 from ggzy.core import clock
@@ -24,13 +25,14 @@ from ggzy.core.locks import lock_instance
 from ggzy.disclosure import services as disclosure_services
 from ggzy.disclosure.choices import NoticeType
 from ggzy.jobs import services as jobs_services
+from ggzy.notifications.services import notification_send
 from ggzy.rules import periods
 from ggzy.rules import selectors as rules_selectors
 from ggzy.witness.services import event_record
 
 from . import policies
 from .choices import TenderStatus
-from .models import Clarification, DocumentObjection, Tender
+from .models import Clarification, DocumentDownload, DocumentObjection, Tender
 
 
 def _rule(tender: Tender, key: str) -> rules_selectors.RuleValue:
@@ -38,6 +40,27 @@ def _rule(tender: Tender, key: str) -> rules_selectors.RuleValue:
     return rules_selectors.rule_get(
         key, trade_type=project.trade_type, method=project.procurement_method, on=project.rules_date
     )
+
+
+def _notify_holders(tender: Tender, clarification: Clarification, deadline: dt.datetime) -> None:
+    """Send the clarification to every organization that fetched the documents (招标投标法 art. 23).
+    Each holder gets its own message, so nobody learns who else holds the documents."""
+    holders = list(
+        DocumentDownload.objects.filter(document__tender=tender).values_list("organization_id", flat=True).distinct()
+    )
+    subject = _("{title}：第{n}号澄清/修改").format(title=tender.title, n=clarification.number)
+    body = _("招标项目“{title}”发布了第{n}号澄清或修改，投标截止时间为{deadline}。请登录平台查看全文。").format(
+        title=tender.title, n=clarification.number, deadline=_when(deadline)
+    )
+    for user in accounts_selectors.users_of_organizations(holders):
+        notification_send(
+            topic=f"tendering.clarification:{clarification.pk}:{user.pk}",
+            subject=subject,
+            body=body,
+            recipient=user,
+            mobile=user.phone,
+            email=user.email,
+        )
 
 
 def _when(value: dt.datetime) -> str:
@@ -98,6 +121,7 @@ def clarification_issue(
         project=tender.project,
         system=True,
     )
+    _notify_holders(tender, clarification, deadline)
     event_record(
         action="tender.clarified",
         actor=actor,

@@ -78,7 +78,13 @@ def _paid(data: dict[str, Any]) -> BidSecurity:
     existing = BidSecurity.objects.filter(reference=reference).first()
     if existing is not None:
         return existing  # the bank may repeat a callback
-    lot = TenderLot.objects.select_related("lot", "tender__project").filter(lot__code=data.get("lot_code")).first()
+    # After a re-tender the project lot has several rounds: the payment is for the latest published one.
+    lot = (
+        TenderLot.objects.select_related("lot", "tender__project")
+        .filter(lot__code=data.get("lot_code"), tender__published_at__isnull=False)
+        .order_by("-tender__published_at")
+        .first()
+    )
     payer = accounts_selectors.organization_get_by_uscc(str(data.get("payer_uscc", "")))
     errors: dict[str, list[str]] = {}
     if lot is None:

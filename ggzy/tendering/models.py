@@ -190,6 +190,7 @@ class Bid(models.Model):
     client_fingerprint = models.CharField(_("客户端特征码"), max_length=200, blank=True)
     receipt = models.JSONField(_("回执"), default=dict)
     receipt_signature = models.CharField(_("回执签名"), max_length=200)
+    not_decrypted_reason = models.CharField(_("非投标人原因未解密的原因"), max_length=300, blank=True)
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     opening_outcome = models.CharField(
         _("开标解密结果"), max_length=16, choices=OpeningOutcome.choices, default=OpeningOutcome.PENDING

@@ -152,8 +152,7 @@ def _decrypted(*, actor: User, bid: Bid, opening_data: dict[str, Any], via: str)
         obj=bid,
         after={"lot": lot.lot.code, "commitment": bid.commitment, "via": via, "at": bid.decrypted_at},
     )
-    if not Bid.objects.filter(tender_lot=lot, status=BidStatus.SUBMITTED, opening_outcome=OpeningOutcome.PENDING):
-        _complete(lot)
+    complete_if_all_decided(lot)
     return bid
 
 
@@ -191,6 +190,19 @@ def _files_checked(*, bid: Bid, failure: str) -> Bid:
     return bid
 
 
+def complete_if_all_decided(lot: TenderLot) -> bool:
+    """Publish the record as soon as every bid is decided and the reserve price (if any) is open;
+    otherwise the worker publishes it at the end of the window. The caller holds the lot lock."""
+    if lot.status != LotStatus.DECRYPTING:
+        return False
+    if Bid.objects.filter(tender_lot=lot, status=BidStatus.SUBMITTED, opening_outcome=OpeningOutcome.PENDING).exists():
+        return False
+    if ReservePrice.objects.filter(tender_lot=lot, opened_at__isnull=True).exists():
+        return False
+    _complete(lot)
+    return True
+
+
 def _field_value(field: dict[str, str], data: dict[str, Any]) -> str:
     value = data.get(field["key"])
     if value is None:
@@ -215,6 +227,8 @@ def _complete(lot: TenderLot) -> None:
             "received_at": bid.received_at.isoformat(timespec="seconds"),
             "commitment": bid.commitment,
         }
+        if bid.opening_outcome == OpeningOutcome.NOT_DECRYPTED:
+            row["reason"] = bid.not_decrypted_reason
         if bid.opening_outcome == OpeningOutcome.DECRYPTED:
             row["values"] = {field["key"]: _field_value(field, bid.opening_data or {}) for field in fields}
         rows.append(row)
@@ -257,6 +271,8 @@ def _record_text(record: dict[str, Any]) -> str:
         lines.append(_("标底：{price}").format(price=record["reserve_price"]))
     for number, row in enumerate(record["bids"], start=1):
         parts = [f"{number}. {row['bidder']}", str(outcome_labels[row["outcome"]])]
+        if row.get("reason"):
+            parts.append(_("原因：{reason}").format(reason=row["reason"]))
         for field in record["fields"]:
             if "values" in row:
                 parts.append(f"{field['label']}：{row['values'][field['key']]}")
@@ -345,13 +361,13 @@ def bid_mark_not_decrypted(*, actor: User, bid: Bid, reason: str) -> Bid:
     if not reason.strip():
         raise ValidationError({"reason": _("请写明非投标人原因。")})
     bid.opening_outcome = OpeningOutcome.NOT_DECRYPTED
-    bid.save(update_fields=["opening_outcome"])
+    bid.not_decrypted_reason = reason.strip()
+    bid.save(update_fields=["opening_outcome", "not_decrypted_reason"])
     event_record(
         action="bid.not_decrypted",
         actor=actor,
         obj=bid,
         after={"reason": reason.strip(), "lot": lot.lot.code},
     )
-    if not Bid.objects.filter(tender_lot=lot, status=BidStatus.SUBMITTED, opening_outcome=OpeningOutcome.PENDING):
-        _complete(lot)
+    complete_if_all_decided(lot)
     return bid

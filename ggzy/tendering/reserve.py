@@ -22,7 +22,7 @@ from ggzy.core import clock
 from ggzy.core.locks import lock_instance
 from ggzy.witness.services import event_record
 
-from . import bids, policies
+from . import bids, opening, policies
 from .choices import LotStatus, TenderStatus
 from .models import ReservePrice, Tender, TenderLot
 
@@ -85,11 +85,15 @@ def reserve_price_unseal(*, actor: User, tender_lot: TenderLot, content_key: str
     except (bidtool.BidError, ValueError) as exc:
         raise ValidationError({"content_key": _("标底解密失败：{reason}").format(reason=exc)}) from exc
     with transaction.atomic():
+        lot = lock_instance(lot)
         reserve = lock_instance(reserve)
         if reserve.opened_at is not None:
             return reserve
+        if lot.status != LotStatus.DECRYPTING:
+            raise ValidationError(_("当前不在本标段的解密时限内。"))
         reserve.opened_value = dict(result.opening_data)
         reserve.opened_at = clock.now()
         reserve.save(update_fields=["opened_value", "opened_at"])
         event_record(action="reserve_price.decrypted", actor=actor, obj=tender_lot, after={"at": reserve.opened_at})
+        opening.complete_if_all_decided(lot)
     return reserve

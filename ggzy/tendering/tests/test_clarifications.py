@@ -97,3 +97,27 @@ def test_an_unanswered_objection_suspends_the_close_until_answered(published):
     assert tender.status == TenderStatus.CLOSED
     objection.refresh_from_db()
     assert objection.answered_at is not None
+
+
+def test_every_holder_of_the_documents_gets_the_clarification_and_nobody_else(published):
+    from ggzy.accounts.choices import Role
+    from ggzy.core.testing.parties import make_user
+    from ggzy.notifications.models import Notification
+
+    world, tender = published
+    holders = [make_user(Role.BIDDER), make_user(Role.BIDDER)]
+    stranger = make_user(Role.BIDDER)
+    with time_machine.travel(NOW + dt.timedelta(days=2), tick=False):
+        document = tender.documents.get()
+        for user in holders:
+            user.email = f"{user.username}@example.cn"
+            user.save(update_fields=["email"])
+            services.document_download_record(user=user, document=document)
+            services.document_download_record(user=user, document=document)  # twice: one message
+        clarification = clarifications.clarification_issue(actor=world["agent"], tender=tender, body="工期更正")
+    sent = Notification.objects.filter(topic__startswith=f"tendering.clarification:{clarification.pk}:")
+    assert {n.recipient for n in sent} == set(holders)
+    assert sent.filter(recipient=stranger).count() == 0
+    for notification in sent:
+        assert "第1号澄清或修改" in notification.body and "2026-10-20" in notification.body
+        assert all(other.organization.name not in notification.body for other in holders)

@@ -96,3 +96,28 @@ def test_one_account_paying_for_two_bidders_is_flagged(lot):
     flagged = deposits.shared_payer_accounts(lot)
     assert list(flagged) == ["ACC-1"]
     assert sorted(flagged["ACC-1"]) == sorted([a.user.organization.name, b.user.organization.name])
+
+
+def test_after_a_re_tender_a_payment_goes_to_the_new_round(lot):
+    from ggzy.accounts.models import User
+    from ggzy.jobs import services as jobs_services
+    from ggzy.tendering.choices import LotStatus
+
+    tender = lot.tender
+    agent = User.objects.get(organization=tender.project.agent)
+    with time_machine.travel(tender.bid_deadline, tick=False) as traveller:
+        jobs_services.run_due_jobs()  # no bids: the lot fails (流标)
+        lot.refresh_from_db()
+        assert lot.status == LotStatus.FAILED
+        from ggzy.accounts.models import User
+
+        agent = User.objects.get(organization=tender.project.agent)
+        again = services.tender_retender(
+            actor=agent, tender=tender, bid_deadline=tender.bid_deadline + dt.timedelta(days=30)
+        )
+        services.tender_document_add(actor=agent, tender=again, name="招标文件.pdf", content=b"%PDF-1.7 v2")
+        traveller.shift(dt.timedelta(hours=1))
+        services.tender_publish(actor=agent, tender=again)
+        response = _post(_paid(lot, SealingBidder.registered(), reference="BK-R2"))
+    assert response.status_code == 200
+    assert BidSecurity.objects.get(reference="BK-R2").tender_lot == again.tender_lots.get()

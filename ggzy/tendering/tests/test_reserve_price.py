@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 import bidtool
 from ggzy.tendering import bids, opening, reserve, services
-from ggzy.tendering.choices import KeyKind
+from ggzy.tendering.choices import KeyKind, LotStatus
 from ggzy.tendering.models import ReservePrice
 from ggzy.tendering.tests.helpers import SealingBidder
 from ggzy.tendering.tests.test_publish import NOW, _draft, _world
@@ -52,8 +52,11 @@ def test_reserve_price_is_sealed_then_read_out_with_the_bids(tmp_path):
             reserve.reserve_price_submit(actor=agent, tender_lot=lot, envelope=sealed.path)
         services.tender_close_submissions(tender_id=tender.pk)
         lot.refresh_from_db()
-        reserve.reserve_price_unseal(actor=agent, tender_lot=lot, content_key=_key(sealed.path, sealer.sealing))
         for bidder, bid in placed:
             opening.bid_unseal(actor=bidder.user, bid=bid, content_key=_key(bids.bid_path(bid), bidder.sealing))
+        lot.refresh_from_db()
+        assert lot.status == LotStatus.DECRYPTING  # every bid decided, but the reserve price is still sealed
+        reserve.reserve_price_unseal(actor=agent, tender_lot=lot, content_key=_key(sealed.path, sealer.sealing))
     lot.refresh_from_db()
+    assert lot.status == LotStatus.OPENED  # the reserve price was the last thing to open
     assert lot.opening_record["reserve_price"] == "7,777,777.00"

@@ -15,6 +15,7 @@ import bidtool
 from ggzy.accounts.choices import Role
 from ggzy.core import clock
 from ggzy.core.testing.parties import make_org, make_user, signed_in_client
+from ggzy.disclosure.models import Notice
 from ggzy.jobs import services as jobs_services
 from ggzy.tendering import bids, opening, services
 from ggzy.tendering.choices import LotStatus, OpeningOutcome
@@ -255,7 +256,9 @@ def test_the_host_marks_a_bid_withdrawn_with_its_reason_and_the_record_shows_it(
     assert decrypting["pending"].opening_outcome == OpeningOutcome.NOT_DECRYPTED
     assert decrypting["lot"].status == LotStatus.OPENED  # the last pending bid decided: record made
     record_row = _row(signed_in_client(make_user(Role.BIDDER)).get(_room_url(decrypting)).content.decode(), name)
-    assert "撤回（非投标人原因未解密）" in record_row
+    assert "撤回（非投标人原因未解密）" in record_row and reason in record_row
+    notice = Notice.objects.get(notice_type="opening_record", project=decrypting["tender"].project)
+    assert reason in notice.body
     event = WitnessEvent.objects.get(action="bid.not_decrypted")
     assert event.after["reason"] == reason
 
