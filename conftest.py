@@ -73,3 +73,19 @@ def reference_data(db):  # type: ignore[no-untyped-def]
 def _media_root(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
     """Uploaded and sealed files of a test go to a directory of its own, not the installation's."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
+def _empty_notification_outbox():
+    """Each test starts with an empty in-memory outbox (the test settings' notification back-end)."""
+    from ggzy.notifications import backends
+
+    backends.outbox.clear()
+    yield
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):  # type: ignore[no-untyped-def]
+    """The live server stops (and closes its database connection) before the test databases are
+    dropped; without this ordering PostgreSQL refuses to drop a database still in use."""
+    return live_server

@@ -157,10 +157,25 @@ def test_before_the_opening_no_price_or_phrase_appears_anywhere(tender, tmp_path
     bidder = SealingBidder.registered()
     with time_machine.travel(NOW + dt.timedelta(days=1), tick=False):
         bid, _ = _submit(bidder, tender, tmp_path / "canary", opening_data={"price": price}, text=phrase)
+        # a clarification during bidding sends notifications to the document holders
+        from ggzy.notifications import backends
+        from ggzy.tendering import clarifications
+
+        bidder.user.email = "canary-bidder@example.cn"
+        bidder.user.save(update_fields=["email"])
+        services.document_download_record(user=bidder.user, document=tender.documents.first())
+        clarifications.clarification_issue(actor=_owner_side(tender), tender=tender, body="澄清：工期不变")
+        from ggzy.jobs import services as jobs_services
+
+        jobs_services.run_due_jobs()
     needles = [str(price), f"{price:,}", phrase, str(price / 100)]
     dump = io.StringIO()
     call_command("dumpdata", "--natural-foreign", stdout=dump)
-    haystacks = {"database dump": dump.getvalue(), "logs": caplog.text}
+    haystacks = {
+        "database dump": dump.getvalue(),
+        "logs": caplog.text,
+        "notifications sent": "\n".join(f"{m.subject} {m.body}" for m in backends.outbox),
+    }
     for path in [*Path(settings.DATA_DIR).rglob("*"), *Path(settings.MEDIA_ROOT).rglob("*")]:
         if path.is_file():
             haystacks[str(path)] = path.read_bytes().decode("utf-8", "replace")
@@ -174,12 +189,21 @@ def test_before_the_opening_no_price_or_phrase_appears_anywhere(tender, tmp_path
             f"/api/v1/tenders/{tender.code}",
             "/witness/events/",
             "/api/v1/witness/events",
+            f"/tenders/{tender.code}/my-bids/",
+            f"/api/v1/tenders/{tender.code}/my-bids",
         ):
             haystacks[url] = client.get(url).content.decode("utf-8", "replace")
     for where, text in haystacks.items():
         for needle in needles:
             assert needle not in text, f"{needle!r} leaked in {where}"
     assert bid.commitment in haystacks["database dump"]  # the commitment is there, the price is not
+    assert "澄清" in haystacks["notifications sent"]  # the holder was notified, without the bid's content
+
+
+def _owner_side(tender):
+    from ggzy.accounts.models import User
+
+    return User.objects.filter(organization=tender.project.agent).first()
 
 
 def test_page_and_api_upload_return_the_receipt(tender, tmp_path):
