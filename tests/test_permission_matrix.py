@@ -331,6 +331,8 @@ MATRIX: list[Page] = [
     Page("experts:draw_run", "post", frozenset({"center_staff"}), lambda w: {"pk": w.draw_id}),
     Page("experts:draw_cancel", "post", frozenset({"owner", "agent"}), lambda w: {"pk": w.draw_id}),
     Page("experts:invitations", "get", frozenset({"expert"})),
+    Page("experts:rating_of_expert", "post", frozenset({"owner", "agent"}), lambda w: {"pk": w.selection_id}),
+    Page("experts:rating_of_requester", "post", frozenset({"expert"}), lambda w: {"pk": w.selection_id}),
     Page("experts:invitation_respond", "post", frozenset({"expert"}), lambda w: {"pk": w.selection_id}),
     Page("experts:replay_list", "get", ALL),
     Page("experts:replay_detail", "get", ALL, lambda w: {"pk": w.draw_id}),

@@ -64,3 +64,8 @@ class RecusalRule(models.TextChoices):
     BOOKED = "booked", _("评审时间冲突（已被抽中）")
     FREQUENCY = "frequency", _("超过抽中次数上限")
     SAME_PARTY_FREQUENCY = "same_party_frequency", _("12个月内为同一招标人或代理机构评审次数超限")
+
+
+class RatingKind(models.TextChoices):
+    OF_EXPERT = "of_expert", _("招标人或代理机构评价专家")
+    OF_REQUESTER = "of_requester", _("专家评价招标人或代理机构")

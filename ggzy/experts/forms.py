@@ -54,3 +54,13 @@ class RespondForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=300)
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("评分"),
+        choices=[(str(n), str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        help_text=_("5分最好；2分及以下须写明事实和理由。"),
+    )
+    comment = forms.CharField(label=_("评价说明"), max_length=500, required=False)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts.models import validate_region_code
 
-from .choices import ChangeStatus, DrawStatus, ExpertStatus, RegionScope, SelectionState, TitleLevel
+from .choices import ChangeStatus, DrawStatus, ExpertStatus, RatingKind, RegionScope, SelectionState, TitleLevel
 
 
 class Specialty(models.Model):
@@ -251,3 +251,39 @@ class Selection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}:{self.sequence}"
+
+
+class Rating(models.Model):
+    """After the evaluation: the requesting side rates each member, each member rates the
+    requesting side (198号 art. 21-22). Ratings feed the expert's record."""
+
+    selection = models.ForeignKey(
+        Selection, verbose_name=_("抽取结果"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    kind = models.CharField(_("评价方向"), max_length=16, choices=RatingKind.choices)
+    score = models.PositiveSmallIntegerField(_("评分（1—5）"))
+    comment = models.CharField(_("评价说明"), max_length=500, blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("评价人"), on_delete=models.PROTECT, related_name="+"
+    )
+    rated_at = models.DateTimeField(_("评价时间"))
+
+    class Meta:
+        verbose_name = _("履职评价")
+        verbose_name_plural = _("履职评价")
+        ordering = ["-rated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["selection", "kind"],
+                name="experts_rating_once",
+                violation_error_message=_("已评价，不能重复评价。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5),
+                name="experts_rating_score_range",
+                violation_error_message=_("评分应为1至5分。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.selection_id}:{self.kind}"

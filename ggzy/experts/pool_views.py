@@ -112,6 +112,7 @@ def pool_detail(request: AuthedRequest, number: str) -> HttpResponse:
         "can_manage": can_manage,
         "can_ban": policies.can_ban(request.user),
         "changes": [(change, pool_selectors.changed_labels(change)) for change in expert.changes.all()[:10]],
+        "rating_record": selectors.expert_rating_record(expert),
         "suspend_form": SuspendForm(),
         "ban_form": BanForm(),
         "link_form": AccountLinkForm(),

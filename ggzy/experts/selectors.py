@@ -146,3 +146,49 @@ def replay_of(request: DrawRequest) -> Replay:
 def request_get_any(pk: int) -> DrawRequest:
     """For building a response after a service already checked access."""
     return _request_base().get(pk=pk)
+
+
+@dataclass(frozen=True)
+class MemberToRate:
+    selection: Selection
+    label: str
+    rating: Any
+
+
+def members_to_rate(request: DrawRequest) -> list[MemberToRate]:
+    """The committee for the requesting side's rating after the evaluation. Before the seed is
+    revealed (the names may be public) members are shown by their place in the draw only."""
+    from .choices import RatingKind
+    from .models import Rating
+
+    ratings = {r.selection_id: r for r in Rating.objects.filter(selection__request=request, kind=RatingKind.OF_EXPERT)}
+    members = request.selections.filter(state=SelectionState.CONFIRMED).select_related("expert").order_by("sequence")
+    revealed = request.seed_revealed_at is not None
+    return [
+        MemberToRate(
+            selection=s,
+            label=f"{s.expert.number} {s.expert.name}" if revealed else f"#{s.sequence}",
+            rating=ratings.get(s.pk),
+        )
+        for s in members
+    ]
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    count: int
+    average: float | None
+    low: int
+
+
+def expert_rating_record(expert: Expert) -> RatingRecord:
+    """What the expert's record shows of the ratings received (for the pool and the supervisor)."""
+    from django.db.models import Avg
+
+    from .choices import RatingKind
+    from .models import Rating
+
+    ratings = Rating.objects.filter(selection__expert=expert, kind=RatingKind.OF_EXPERT)
+    summary = ratings.aggregate(n=Count("pk"), avg=Avg("score"), low=Count("pk", filter=Q(score__lte=2)))
+    average = round(float(summary["avg"]), 2) if summary["avg"] is not None else None
+    return RatingRecord(count=summary["n"], average=average, low=summary["low"])

@@ -25,8 +25,8 @@ from ggzy.tendering import selectors as tendering_selectors
 from ggzy.witness.services import event_record
 
 from . import draw, filters, policies
-from .choices import ChangeStatus, DrawStatus, ExpertStatus, SelectionState
-from .models import DrawLine, DrawRequest, Expert, ExpertChange, ExpertConflict, Selection, Specialty
+from .choices import ChangeStatus, DrawStatus, ExpertStatus, RatingKind, SelectionState
+from .models import DrawLine, DrawRequest, Expert, ExpertChange, ExpertConflict, Rating, Selection, Specialty
 
 SEED_FILE = Path(__file__).resolve().parent / "seed" / "specialties.json"
 
@@ -741,3 +741,54 @@ def committee_view(*, actor: User, request: DrawRequest) -> list[Selection]:
         raise PermissionDenied(_("评标委员会名单只向已签到的委员会成员公开，且自评标开始时起。"))
     event_record(action="expert_draw.committee_view", actor=actor, obj=request, after={"members": len(members)})
     return members
+
+
+def rating_deadline(request: DrawRequest) -> dt.datetime | None:
+    """The end of the period for recording performance after the evaluation (rule table)."""
+    try:
+        rule = rule_get("expert.performance_record_working_days", **_rules_scope(request.lot))
+    except RuleMissing:
+        return None
+    return periods.period_deadline(clock.local(request.evaluation_ends_at).date(), rule)
+
+
+@transaction.atomic
+def rating_record(*, actor: User, selection: Selection, kind: str, score: int, comment: str = "") -> Rating:
+    """After the evaluation the requesting side rates each member and each member rates the
+    requesting side, within the legal period (198号 art. 21); ratings feed the expert's record."""
+    selection = lock_instance(selection)
+    request = selection.request
+    if kind == RatingKind.OF_EXPERT:
+        if not policies.can_request(actor, request.lot.project):
+            raise PermissionDenied(_("只有本项目的招标人（采购人）或代理机构可以评价专家。"))
+    elif kind == RatingKind.OF_REQUESTER:
+        if selection.expert.user_id != actor.pk:
+            raise PermissionDenied(_("只能以本人参加的评标评价招标人或代理机构。"))
+    else:
+        raise ValidationError({"kind": _("评价方向不正确。")})
+    if selection.state != SelectionState.CONFIRMED or request.status != DrawStatus.COMPLETE:
+        raise ValidationError(_("只能评价实际参加评标的专家。"))
+    now = clock.now()
+    if now < request.evaluation_ends_at:
+        raise ValidationError(_("评标结束后才能评价。"))
+    deadline = rating_deadline(request)
+    if deadline is not None and now > deadline:
+        raise ValidationError(
+            _("已超过评价期限（{deadline}）。").format(deadline=clock.local(deadline).strftime("%Y-%m-%d %H:%M"))
+        )
+    if not 1 <= score <= 5:
+        raise ValidationError({"score": _("评分应为1至5分。")})
+    if score <= 2 and not comment.strip():
+        raise ValidationError({"comment": _("评分为2分及以下的，须写明事实和理由。")})
+    if Rating.objects.filter(selection=selection, kind=kind).exists():
+        raise ValidationError(_("已评价，不能重复评价。"))
+    rating = Rating(selection=selection, kind=kind, score=score, comment=comment.strip(), rated_by=actor, rated_at=now)
+    rating.full_clean()
+    rating.save()
+    event_record(
+        action="expert.rated",
+        actor=actor,
+        obj=request,
+        after={"sequence": selection.sequence, "kind": kind, "score": score},
+    )
+    return rating

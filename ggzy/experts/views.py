@@ -18,7 +18,8 @@ from ggzy.core.forms import form_submit
 from ggzy.projects.models import Lot
 
 from . import policies, selectors, services
-from .forms import DrawRequestForm, ReasonForm, RespondForm, WitnessForm
+from .choices import DrawStatus, RatingKind, SelectionState
+from .forms import DrawRequestForm, RatingForm, ReasonForm, RespondForm, WitnessForm
 from .models import Selection
 
 
@@ -69,8 +70,61 @@ def draw_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         and draw_request.status in ("requested", "drawn"),
         "witness_form": WitnessForm(),
         "reason_form": ReasonForm(),
+        "members_to_rate": _members_to_rate(request.user, draw_request),
+        "rating_form": RatingForm(),
+        "rating_deadline": services.rating_deadline(draw_request),
     }
     return render(request, "experts/draw_detail.html", context)
+
+
+def _members_to_rate(user: Any, draw_request: Any) -> list[Any] | None:
+    if not policies.can_request(user, draw_request.lot.project):
+        return None
+    if draw_request.status != DrawStatus.COMPLETE or clock.now() < draw_request.evaluation_ends_at:
+        return None
+    return selectors.members_to_rate(draw_request)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def rating_of_expert(request: AuthedRequest, pk: int) -> HttpResponse:
+    selection = get_object_or_404(Selection.objects.select_related("request__lot__project"), pk=pk)
+    if not policies.can_request(request.user, selection.request.lot.project):
+        raise PermissionDenied
+    form_submit(
+        request,
+        RatingForm(request.POST),
+        lambda data: services.rating_record(
+            actor=request.user,
+            selection=selection,
+            kind=RatingKind.OF_EXPERT,
+            score=data["score"],
+            comment=data["comment"],
+        ),
+        success=_("评价已记录。"),
+        invalid=_("请选择评分。"),
+    )
+    return redirect("experts:draw_detail", pk=selection.request_id)
+
+
+@capability_required(Capability.EXPERT_RESPOND)
+@require_POST
+def rating_of_requester(request: AuthedRequest, pk: int) -> HttpResponse:
+    selection = get_object_or_404(Selection, pk=pk, expert__user=request.user)
+    form_submit(
+        request,
+        RatingForm(request.POST),
+        lambda data: services.rating_record(
+            actor=request.user,
+            selection=selection,
+            kind=RatingKind.OF_REQUESTER,
+            score=data["score"],
+            comment=data["comment"],
+        ),
+        success=_("评价已记录。"),
+        invalid=_("请选择评分。"),
+    )
+    return redirect("experts:invitations")
 
 
 @capability_required(Capability.EXPERT_DRAW_WITNESS)
@@ -115,7 +169,17 @@ def draw_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @capability_required(Capability.EXPERT_RESPOND)
 def invitations(request: AuthedRequest) -> HttpResponse:
-    context = {"invitations": selectors.my_invitations(request.user), "form": RespondForm()}
+    now = clock.now()
+    rows = []
+    for selection in selectors.my_invitations(request.user):
+        rateable = (
+            selection.state == SelectionState.CONFIRMED
+            and selection.request.status == DrawStatus.COMPLETE
+            and now >= selection.request.evaluation_ends_at
+            and not selection.ratings.filter(kind=RatingKind.OF_REQUESTER).exists()
+        )
+        rows.append({"selection": selection, "rateable": rateable})
+    context = {"invitations": rows, "form": RespondForm(), "rating_form": RatingForm()}
     return render(request, "experts/invitations.html", context)
 
 
