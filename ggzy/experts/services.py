@@ -565,11 +565,15 @@ def draw_run(*, actor: User, request: DrawRequest) -> DrawRequest:
     request.filter_report = {"lines": report}
     request.candidates_digest = draw.candidates_digest([line.candidates for line in lines])
     request.drawn_by, request.drawn_at = actor, now
-    walker = _walker(request, lines)
+    # The walk decides (lines in order, an expert taken once across lines): a rehearsal on a copy
+    # finds a line that would run short, so a failed draw writes no pick at all.
+    rehearsal = _walker(request, lines)
     shortfall = []
     for line in lines:
-        if walker.remaining(line.position) < line.count:
+        if any(rehearsal.next(line.position) is None for _n in range(line.count)):
             shortfall.append(line.specialty.name)
+        for _n in range(line.reserves):  # reserves are taken before the next line, as below
+            rehearsal.next(line.position)
     if shortfall:
         reason = _("符合条件的专家不足，无法组建评标委员会：{names}。可扩大抽取区域后重新申请。").format(
             names="、".join(shortfall)
@@ -579,11 +583,13 @@ def draw_run(*, actor: User, request: DrawRequest) -> DrawRequest:
         request.save()
         event_record(action="expert_draw.fail", actor=actor, obj=request, after=_draw_facts(request))
         return request
+    walker = _walker(request, lines)
     picks: list[Selection] = []
     for line in lines:
         for _n in range(line.count):
             picked = _pick(request, line, walker, SelectionState.NOTIFIED, top_up=False)
-            assert picked is not None
+            if picked is None:
+                raise RuntimeError(f"draw {request.pk}: the walk differs from its rehearsal")
             picks.append(picked)
         for _n in range(line.reserves):
             if _pick(request, line, walker, SelectionState.RESERVE, top_up=False) is None:
