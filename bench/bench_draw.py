@@ -12,7 +12,8 @@ Measured, median of BENCH_REPEAT runs:
   (a) floor: one plain `values_list` of every expert number (the least any draw must read);
   (b) the draw's computation for a request of three lines (a broad specialty with its children,
       a leaf, another leaf): the lot's bidders (no sealed bids are placed here: five bidder
-      organizations are added to the parties), `filters.rule_conditions`, `filters.line_filter`
+      organizations are added to the parties), `filters.rule_conditions`, `filters.removals`,
+      `filters.line_filter`
       for each line (per-rule counts and the candidate list), the candidates digest, the ranking
       of every line (`draw.ranking`) and the walk that picks head-counts and reserves;
   (c) the worst case: (b) with one line whose specialty every expert holds;
@@ -243,7 +244,8 @@ def main() -> None:
         )
         conditions = filters.rule_conditions(request, parties)
         request_lines = list(request.lines.select_related("specialty").order_by("position"))
-        results = [filters.line_filter(line.specialty, conditions) for line in request_lines]
+        removed = filters.removals(conditions)
+        results = [filters.line_filter(line.specialty, removed) for line in request_lines]
         draw.candidates_digest([r.candidates for r in results])
         effective = draw.effective_seed(bytes.fromhex(request.seed), request.witness_text)
         walker = draw.Walker(

@@ -50,15 +50,16 @@ def effective_seed(seed: bytes, witness_text: str) -> bytes:
 
 
 def ranking(effective: bytes, *, request_id: int, line: int, candidates: Iterable[str]) -> list[str]:
-    """The candidates of one line, best first."""
-    prefix = hashlib.sha256(_RANK + effective + request_id.to_bytes(8, "big") + line.to_bytes(4, "big"))
-    keyed = []
-    for number in candidates:
-        digest = prefix.copy()
-        digest.update(number.encode())
-        keyed.append((digest.digest(), number))
-    keyed.sort()
-    return [number for _, number in keyed]
+    """The candidates of one line, best first: sorted by (rank key, number). The key is a fixed 32
+    bytes, so sorting on key ‖ number orders exactly as the pair does."""
+    prefix = _RANK + effective + request_id.to_bytes(8, "big") + line.to_bytes(4, "big")
+    sha256 = hashlib.sha256
+
+    def key(number: str) -> bytes:
+        encoded = number.encode()
+        return sha256(prefix + encoded).digest() + encoded
+
+    return sorted(candidates, key=key)
 
 
 def candidates_digest(lines: Sequence[Sequence[str]]) -> str:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from ggzy.accounts.models import Organization
 from ggzy.core import clock
@@ -105,25 +105,28 @@ def rule_conditions(request: DrawRequest, parties: Parties) -> dict[str, Q]:
     else:
         region = Q(pk__in=[])
 
-    conflicts = ExpertConflict.objects.filter(expert=OuterRef("pk")).filter(
+    conflicts = ExpertConflict.objects.filter(
         Q(organization_uscc__in=parties.usccs) | Q(person_name__in=parties.people)
+    ).values("expert_id")
+    overlapping = (
+        Selection.objects.filter(
+            state__in=ACTIVE_SELECTION_STATES,
+            request__status__in=LIVE_DRAWS,
+            request__evaluation_starts_at__lt=request.evaluation_ends_at,
+            request__evaluation_ends_at__gt=request.evaluation_starts_at,
+        )
+        .exclude(request=request)
+        .values("expert_id")
     )
-    overlapping = Selection.objects.filter(
-        expert=OuterRef("pk"),
-        state__in=ACTIVE_SELECTION_STATES,
-        request__status__in=LIVE_DRAWS,
-        request__evaluation_starts_at__lt=request.evaluation_ends_at,
-        request__evaluation_ends_at__gt=request.evaluation_starts_at,
-    ).exclude(request=request)
 
     conditions: dict[str, Q] = {
         RecusalRule.STATUS: status,
         RecusalRule.ELIGIBILITY: ineligible,
         RecusalRule.REGION: region,
         RecusalRule.PARTY_EMPLOYEE: Q(employer_uscc__in=parties.usccs),
-        RecusalRule.DECLARED_CONFLICT: Q(Exists(conflicts)),
+        RecusalRule.DECLARED_CONFLICT: Q(pk__in=conflicts),
         RecusalRule.SUPERVISOR_STAFF: Q(employer_uscc=parties.supervisor_uscc),
-        RecusalRule.BOOKED: Q(Exists(overlapping)),
+        RecusalRule.BOOKED: Q(pk__in=overlapping),
     }
 
     cap = _optional_int("expert.draw_cap_count", **scope)
@@ -168,25 +171,28 @@ def rule_conditions(request: DrawRequest, parties: Parties) -> dict[str, Q]:
 
 
 def line_pool(specialty: Specialty) -> QuerySet[Expert]:
-    """Experts holding the specialty or any specialty below it (codes nest by prefix)."""
-    holders = Expert.specialties.through.objects.filter(
-        expert=OuterRef("pk"), specialty__code__startswith=specialty.code
-    )
-    return Expert.objects.filter(Exists(holders))
+    """Experts holding the specialty or any specialty below it (codes nest by prefix), as a
+    semi-join driven by the specialty, so a small line does not scan the whole pool."""
+    holders = Expert.specialties.through.objects.filter(specialty__code__startswith=specialty.code)
+    return Expert.objects.filter(pk__in=holders.values("expert_id"))
 
 
-def line_filter(specialty: Specialty, conditions: dict[str, Q]) -> LineResult:
-    pool = line_pool(specialty)
-    counts = pool.aggregate(
-        total=Count("pk"), **{rule: Count("pk", filter=condition) for rule, condition in conditions.items()}
-    )
-    excluded = Q(pk__in=[])
-    for condition in conditions.values():
-        excluded |= condition
-    candidates = sorted(pool.exclude(excluded).values_list("number", flat=True))
-    return LineResult(
-        specialty=specialty,
-        pool=counts.pop("total"),
-        removed={rule: counts[rule] for rule in conditions},
-        candidates=candidates,
-    )
+def removals(conditions: dict[str, Q]) -> dict[str, set[int]]:
+    """Each rule evaluated once per draw over the whole pool: the ids of the experts it removes."""
+    return {
+        rule: set(Expert.objects.filter(condition).values_list("pk", flat=True))
+        for rule, condition in conditions.items()
+    }
+
+
+def line_filter(specialty: Specialty, removed: dict[str, set[int]]) -> LineResult:
+    pool = dict(line_pool(specialty).values_list("pk", "number"))
+    members = pool.keys()
+    excluded: set[int] = set()
+    counts = {}
+    for rule, ids in removed.items():
+        hit = ids & members
+        counts[rule] = len(hit)
+        excluded |= hit
+    candidates = sorted(number for pk, number in pool.items() if pk not in excluded)
+    return LineResult(specialty=specialty, pool=len(pool), removed=counts, candidates=candidates)

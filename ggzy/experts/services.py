@@ -545,11 +545,11 @@ def draw_run(*, actor: User, request: DrawRequest) -> DrawRequest:
     if now >= request.evaluation_starts_at:
         raise ValidationError(_("评标已开始，不能再抽取。"))
     parties = _parties(request)
-    conditions = filters.rule_conditions(request, parties)
+    removed = filters.removals(filters.rule_conditions(request, parties))
     lines = list(request.lines.select_related("specialty").order_by("position"))
     report = []
     for line in lines:
-        result = filters.line_filter(line.specialty, conditions)
+        result = filters.line_filter(line.specialty, removed)
         line.candidates = result.candidates
         line.save(update_fields=["candidates"])
         report.append(
