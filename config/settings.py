@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "ggzy.notifications",
     "ggzy.tendering",
     "ggzy.experts",
+    "ggzy.evaluation",
     "ggzy.disclosure",
     "ggzy.portal",
 ]
