@@ -14,6 +14,7 @@ urlpatterns = [
     path("supervision/", include("ggzy.supervision.urls")),
     path("tenders/", include("ggzy.tendering.urls")),
     path("experts/", include("ggzy.experts.urls")),
+    path("evaluation/", include("ggzy.evaluation.urls")),
     path("notices/", include("ggzy.disclosure.urls")),
     path("", include("ggzy.portal.urls")),
 ]

@@ -28,6 +28,7 @@ from ggzy.core.choices import ProcurementMethod, TradeType
 from ggzy.core.testing.parties import make_org, make_user, signed_in_client
 from ggzy.disclosure import services as disclosure_services
 from ggzy.disclosure.choices import NoticeType
+from ggzy.evaluation.models import Committee, Member
 from ggzy.experts import services as experts_services
 from ggzy.experts.choices import SelectionState
 from ggzy.experts.models import Selection
@@ -81,6 +82,7 @@ class World:
     target_user_id: int
     draw_id: int = 0
     selection_id: int = 0
+    committee_id: int = 0
 
 
 def build_world() -> World:
@@ -153,8 +155,9 @@ def build_world() -> World:
         body="正文",
         system=True,
     )
-    draw, selection = _draw_data(users, project.lots.get())
+    draw, selection, committee = _draw_data(users, project.lots.get())
     return World(
+        committee_id=committee.pk,
         draw_id=draw.pk,
         selection_id=selection.pk,
         users=users,
@@ -172,9 +175,16 @@ def build_world() -> World:
     )
 
 
+def lot_of_tender(lot):  # type: ignore[no-untyped-def]
+    from ggzy.tendering.models import TenderLot
+
+    return TenderLot.objects.get(lot=lot)
+
+
 def _draw_data(users: dict[str, User], lot):  # type: ignore[no-untyped-def]
-    """A draw request of the lot, and (matrix data only) a revealed seed and one notified selection
-    of the world's expert, so every draw page has an object to refuse or allow."""
+    """A draw request of the lot, and (matrix data only) a revealed seed, one notified selection of
+    the world's expert and a committee with that expert as member, so every draw and evaluation
+    page has an object to refuse or allow."""
     draw = experts_services.draw_request_create(
         actor=users["agent"],
         lot=lot,
@@ -195,7 +205,11 @@ def _draw_data(users: dict[str, User], lot):  # type: ignore[no-untyped-def]
         respond_by=clock.now() + dt.timedelta(hours=1),
     )
     type(draw).objects.filter(pk=draw.pk).update(seed_revealed_at=clock.now())
-    return draw, selection
+    committee = Committee.objects.create(
+        tender_lot=lot_of_tender(lot), draw_request=draw, formed_by=users["agent"], formed_at=clock.now()
+    )
+    Member.objects.create(committee=committee, kind="drawn_expert", user=users["expert"], selection=selection)
+    return draw, selection, committee
 
 
 @dataclass(frozen=True)
@@ -335,6 +349,22 @@ MATRIX: list[Page] = [
     Page("experts:rating_of_requester", "post", frozenset({"expert"}), lambda w: {"pk": w.selection_id}),
     Page("experts:invitation_respond", "post", frozenset({"expert"}), lambda w: {"pk": w.selection_id}),
     Page("experts:replay_list", "get", ALL),
+    # evaluation
+    Page(
+        "evaluation:committee_form",
+        "get",
+        frozenset({"owner", "agent"}),
+        lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
+    ),
+    Page("evaluation:workspace", "get", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
+    Page("evaluation:check_in", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
+    # nobody before the member has checked in and the evaluation runs
+    Page(
+        "evaluation:bid_file",
+        "get",
+        frozenset(),
+        lambda w: {"pk": w.committee_id, "bid_id": w.bid_id, "name": "technical.txt"},
+    ),
     Page("experts:replay_detail", "get", ALL, lambda w: {"pk": w.draw_id}),
 ]
 

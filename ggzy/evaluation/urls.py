@@ -1,1 +1,12 @@
-"""Evaluation (评标评审): built in the tendering part 2 issue; the scoring formulas come first (scoring.py)."""
+from django.urls import path
+
+from . import views
+
+app_name = "evaluation"
+
+urlpatterns = [
+    path("tenders/<str:code>/lots/<str:lot_code>/committee/", views.committee_form, name="committee_form"),
+    path("committees/<int:pk>/", views.workspace, name="workspace"),
+    path("committees/<int:pk>/check-in/", views.check_in, name="check_in"),
+    path("committees/<int:pk>/bids/<int:bid_id>/files/<path:name>", views.bid_file, name="bid_file"),
+]

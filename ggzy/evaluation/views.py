@@ -1,1 +1,114 @@
-"""Evaluation (评标评审): built in the tendering part 2 issue; the scoring formulas come first (scoring.py)."""
+"""Pages of the evaluation app: forming the committee, the member's check-in and workspace."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ggzy.accounts import selectors as accounts_selectors
+from ggzy.accounts.decorators import AuthedRequest, capability_required, login_required
+from ggzy.accounts.policies import Capability
+from ggzy.core.forms import form_submit
+from ggzy.experts import selectors as experts_selectors
+from ggzy.tendering import opening as tendering_opening
+from ggzy.tendering import policies as tendering_policies
+from ggzy.tendering import selectors as tendering_selectors
+from ggzy.tendering.models import TenderLot
+
+from . import selectors, services
+from .forms import CommitteeForm
+from .models import Committee
+
+
+def _tender_lot(request: AuthedRequest, code: str, lot_code: str) -> TenderLot:
+    tender = tendering_selectors.tender_get_for(request.user, code)
+    return get_object_or_404(
+        TenderLot.objects.select_related("tender__project", "lot"), tender=tender, lot__code=lot_code
+    )
+
+
+@capability_required(Capability.TENDER_MANAGE)
+def committee_form(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse:
+    tender_lot = _tender_lot(request, code, lot_code)
+    if not tendering_policies.can_manage(request.user, tender_lot.tender):
+        raise PermissionDenied
+    project = tender_lot.tender.project
+    candidates = accounts_selectors.users_of_organizations([project.owner_id])
+    form = CommitteeForm(request.POST if request.method == "POST" else None, candidates=candidates)
+    if request.method == "POST":
+        formed = form_submit(
+            request,
+            form,
+            lambda data: services.committee_form(
+                actor=request.user, tender_lot=tender_lot, representatives=list(data["representatives"])
+            ),
+            success=_("评标委员会已组建；成员名单在中标结果确定前保密。"),
+        )
+        if formed is not None:
+            return redirect("evaluation:committee_form", code=code, lot_code=lot_code)
+    committee = selectors.committee_of(tender_lot)
+    context = {
+        "tender_lot": tender_lot,
+        "form": form,
+        "committee": committee,
+        "members": committee.members.filter(is_active=True).count() if committee else 0,
+        "checked_in": committee.members.filter(is_active=True, checked_in_at__isnull=False).count() if committee else 0,
+        "draw": experts_selectors.complete_draw_for_lot(tender_lot.lot_id),
+    }
+    return render(request, "evaluation/committee_form.html", context)
+
+
+def _committee_of_member(request: AuthedRequest, pk: int) -> Committee:
+    committee = get_object_or_404(Committee.objects.select_related("tender_lot__tender", "tender_lot__lot"), pk=pk)
+    if selectors.member_of(request.user, committee) is None:
+        raise Http404
+    return committee
+
+
+@login_required
+def workspace(request: AuthedRequest, pk: int) -> HttpResponse:
+    committee = _committee_of_member(request, pk)
+    member = selectors.member_of(request.user, committee)
+    try:
+        bids = selectors.workspace_bids(request.user, committee)
+    except PermissionDenied as refusal:
+        bids, closed_reason = [], str(refusal)
+    else:
+        closed_reason = ""
+    context = {
+        "committee": committee,
+        "member": member,
+        "bids": bids,
+        "closed_reason": closed_reason,
+        "fields": committee.tender_lot.tender.opening_fields,
+    }
+    return render(request, "evaluation/workspace.html", context)
+
+
+@login_required
+@require_POST
+def check_in(request: AuthedRequest, pk: int) -> HttpResponse:
+    committee = _committee_of_member(request, pk)
+    form_submit(
+        request,
+        None,
+        lambda _data: services.member_check_in(actor=request.user, committee=committee),
+        success=_("已签到。"),
+    )
+    return redirect("evaluation:workspace", pk=pk)
+
+
+@login_required
+def bid_file(request: AuthedRequest, pk: int, bid_id: int, name: str) -> FileResponse:
+    committee = _committee_of_member(request, pk)
+    for item in selectors.workspace_bids(request.user, committee):
+        if item.bid.pk == bid_id and any(str(path) == name for path in item.files):
+            path = tendering_opening.opened_dir(item.bid) / "files" / name
+            content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            return FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type=content_type)
+    raise Http404

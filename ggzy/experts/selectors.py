@@ -192,3 +192,19 @@ def expert_rating_record(expert: Expert) -> RatingRecord:
     summary = ratings.aggregate(n=Count("pk"), avg=Avg("score"), low=Count("pk", filter=Q(score__lte=2)))
     average = round(float(summary["avg"]), 2) if summary["avg"] is not None else None
     return RatingRecord(count=summary["n"], average=average, low=summary["low"])
+
+
+def complete_draw_for_lot(lot_id: int) -> DrawRequest | None:
+    """The lot's completed draw (the committee's drawn members), the latest if there were several."""
+    return (
+        DrawRequest.objects.filter(lot_id=lot_id, status=DrawStatus.COMPLETE)
+        .select_related("lot__project")
+        .order_by("-completed_at")
+        .first()
+    )
+
+
+def confirmed_selections(request: DrawRequest) -> list[Selection]:
+    return list(
+        request.selections.filter(state=SelectionState.CONFIRMED).select_related("expert__user").order_by("sequence")
+    )

@@ -38,7 +38,7 @@ def draw_request_new(request: AuthedRequest, lot_code: str) -> HttpResponse:
     lot = get_object_or_404(Lot.objects.select_related("project"), code=lot_code)
     if not policies.can_request(request.user, lot.project):
         raise PermissionDenied
-    form = DrawRequestForm(request.POST or None)
+    form = DrawRequestForm(request.POST if request.method == "POST" else None)
 
     def create(data: dict[str, Any]) -> Any:
         return services.draw_request_create(

@@ -63,7 +63,7 @@ def decryption_window_start(*, tender_lot: TenderLot) -> None:
     )
 
 
-def _opened_dir(bid: Bid) -> Path:
+def opened_dir(bid: Bid) -> Path:
     return Path(settings.MEDIA_ROOT) / "opened" / bid.ciphertext_digest
 
 
@@ -92,7 +92,7 @@ def bid_unseal(*, actor: User, bid: Bid, content_key: str) -> Bid:
         key = base64.urlsafe_b64decode(content_key.strip() + "=" * (-len(content_key.strip()) % 4))
     except ValueError as exc:
         raise ValidationError({"content_key": _("内容密钥格式不正确。")}) from exc
-    target = _opened_dir(bid)
+    target = opened_dir(bid)
     shutil.rmtree(target, ignore_errors=True)
     try:
         result = bidtool.unseal(
@@ -113,7 +113,7 @@ def bid_unseal_backup(*, actor: User, bid: Bid, backup: Path, content_key: str =
     bid = _fresh(bid)
     _check_can_unseal(actor, bid)
     key = base64.urlsafe_b64decode(content_key + "=" * (-len(content_key) % 4)) if content_key else None
-    target = _opened_dir(bid)
+    target = opened_dir(bid)
     shutil.rmtree(target, ignore_errors=True)
     try:
         result = bidtool.verify_backup(
@@ -168,7 +168,7 @@ def bid_files_check(*, bid_id: int) -> Bid:
         return bid
     failure = ""
     try:
-        bidtool.check_unsealed_files(_opened_dir(bid), expected_commitment=bid.commitment)
+        bidtool.check_unsealed_files(opened_dir(bid), expected_commitment=bid.commitment)
     except bidtool.BidIntegrityError as exc:
         failure = str(exc)
     return _files_checked(bid=bid, failure=failure)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -129,3 +130,24 @@ def bids_files_check_failed(*, tender_lot: TenderLot) -> QuerySet[Bid]:
         .exclude(files_check_failure="")
         .select_related("bidder")
     )
+
+
+def decrypted_bids(tender_lot: TenderLot) -> list[Bid]:
+    """The lot's bids that were decrypted at the opening (the evaluation works on these only)."""
+    from .choices import OpeningOutcome
+
+    return list(
+        Bid.objects.filter(tender_lot=tender_lot, status=BidStatus.SUBMITTED, opening_outcome=OpeningOutcome.DECRYPTED)
+        .select_related("bidder")
+        .order_by("received_at")
+    )
+
+
+def opened_files(bid: Bid) -> list[Path]:
+    """The files of a decrypted bid as the opening wrote them (relative paths, sorted)."""
+    from .opening import opened_dir
+
+    root = opened_dir(bid) / "files"
+    if not root.is_dir():
+        return []
+    return sorted(path.relative_to(root) for path in root.rglob("*") if path.is_file())

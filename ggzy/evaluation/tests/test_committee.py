@@ -1,0 +1,167 @@
+"""The committee of a lot: formed from the completed draw (and the owner's representatives) within
+the legal make-up; members check in at the evaluation and then see the decrypted bids of their lot
+only, during the evaluation only."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+
+import bidtool
+from ggzy.accounts.choices import Role
+from ggzy.core import clock
+from ggzy.core.testing.parties import make_user
+from ggzy.evaluation import selectors, services
+from ggzy.evaluation.choices import CommitteeStatus
+from ggzy.experts import services as experts_services
+from ggzy.experts.tests.helpers import closed_lot, make_expert, pool_manager, request_draw, run_draw
+from ggzy.jobs import services as jobs_services
+from ggzy.tendering import bids, opening
+from ggzy.tendering.choices import LotStatus
+from ggzy.tendering.models import TenderLot
+from ggzy.tendering.tests.helpers import SealingBidder
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 2, 10, 0, tzinfo=clock.BEIJING)
+DEADLINE = dt.datetime(2026, 11, 27, 10, 0, tzinfo=clock.BEIJING)
+EVALUATION = dt.datetime(2026, 11, 30, 9, 0, tzinfo=clock.BEIJING)
+
+
+def _key(bidder: SealingBidder, bid) -> str:
+    raw = bidtool.unwrap_content_key(bids.bid_path(bid), bidder.sealing)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _opened_lot_with_draw(traveller, tmp_path, *, experts: int = 5):
+    manager = pool_manager()
+    owner, agent = make_user(Role.OWNER), make_user(Role.AGENT)
+    lot = closed_lot(owner=owner, agent=agent, deadline=DEADLINE)
+    tender_lot = TenderLot.objects.get(lot=lot)
+    pool = [make_expert(manager) for _ in range(experts)]
+    traveller.shift(dt.timedelta(days=2))
+    placed = []
+    for n in range(3):
+        bidder = SealingBidder.registered()
+        sealed = bidder.seal(tmp_path / str(n), lot=tender_lot, opening_data={"price": 1_000_000 + n}, text=f"标书{n}")
+        placed.append((bidder, bids.bid_submit(actor=bidder.user, tender_lot=tender_lot, envelope=sealed.path)))
+    traveller.move_to(DEADLINE)
+    jobs_services.run_due_jobs()
+    for bidder, bid in placed:
+        opening.bid_unseal(actor=bidder.user, bid=bid, content_key=_key(bidder, bid))
+    tender_lot.refresh_from_db()
+    assert tender_lot.status == LotStatus.OPENED
+    traveller.shift(dt.timedelta(hours=1))
+    line = experts_services.LineInput(specialty_code="A01", count=experts)
+    draw = request_draw(agent, lot, starts=EVALUATION, lines=[line])
+    run_draw(draw, operator=make_user(Role.CENTER_STAFF), witness=make_user(Role.CENTER_STAFF))
+    for selection in draw.selections.all():
+        assert selection.expert.user is not None
+        experts_services.selection_respond(actor=selection.expert.user, selection=selection, accept=True)
+    return {"owner": owner, "agent": agent, "tender_lot": tender_lot, "draw": draw, "pool": pool, "bids": placed}
+
+
+@pytest.mark.parametrize(
+    ("drawn", "representatives", "problem"),
+    [
+        (5, 0, None),
+        (5, 2, None),
+        (4, 0, "至少5人"),
+        (4, 2, "应为单数"),
+        (3, 2, "不得少于成员总数的2/3"),
+        (7, 0, None),
+    ],
+)
+def test_the_make_up_of_a_construction_committee(tmp_path, drawn, representatives, problem):
+    with time_machine.travel(NOW, tick=False):
+        lot = closed_lot(owner=make_user(Role.OWNER), agent=make_user(Role.AGENT), deadline=DEADLINE)
+        tender_lot = TenderLot.objects.get(lot=lot)
+    if problem is None:
+        services.composition_check(tender_lot=tender_lot, drawn=drawn, representatives=representatives)
+        return
+    with pytest.raises(ValidationError) as error:
+        services.composition_check(tender_lot=tender_lot, drawn=drawn, representatives=representatives)
+    message = " ".join(error.value.messages)
+    assert problem in message and "招标投标法 第37条" in message
+
+
+def test_form_check_in_and_see_only_the_own_lot_during_the_evaluation(tmp_path):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = _opened_lot_with_draw(traveller, tmp_path)
+        tender_lot = world["tender_lot"]
+        with pytest.raises(PermissionDenied):
+            services.committee_form(actor=make_user(Role.AGENT), tender_lot=tender_lot, representatives=[])
+        outsider = make_user(Role.OWNER)
+        with pytest.raises(ValidationError, match="招标人代表须为招标人"):
+            services.committee_form(actor=world["agent"], tender_lot=tender_lot, representatives=[outsider])
+        committee = services.committee_form(actor=world["agent"], tender_lot=tender_lot, representatives=[])
+        assert committee.members.count() == 5
+        with pytest.raises(ValidationError, match="已组建"):
+            services.committee_form(actor=world["agent"], tender_lot=tender_lot, representatives=[])
+
+        members = [expert.user for expert in world["pool"]]
+        with pytest.raises(ValidationError, match="前不能签到"):
+            services.member_check_in(actor=members[0], committee=committee)
+        traveller.move_to(EVALUATION)
+        for user in members[:4]:
+            services.member_check_in(actor=user, committee=committee)
+        committee.refresh_from_db()
+        assert committee.status == CommitteeStatus.FORMED  # one member still missing
+        with pytest.raises(PermissionDenied):
+            selectors.workspace_bids(members[0], committee)
+        services.member_check_in(actor=members[4], committee=committee)
+        committee.refresh_from_db()
+        assert committee.status == CommitteeStatus.EVALUATING
+
+        workspace = selectors.workspace_bids(members[0], committee)
+        assert len(workspace) == 3
+        assert all(item.bid.opening_data["price"] >= 1_000_000 for item in workspace)
+        assert all(item.files for item in workspace)
+        for stranger in (world["agent"], world["owner"], make_user(Role.EXPERT), world["bids"][0][0].user):
+            with pytest.raises(PermissionDenied):
+                selectors.workspace_bids(stranger, committee)
+
+        traveller.move_to(world["draw"].evaluation_ends_at + dt.timedelta(seconds=1))
+        with pytest.raises(PermissionDenied, match="评审期间"):
+            selectors.workspace_bids(members[0], committee)
+
+
+def test_the_pages_form_check_in_show_the_bids_and_serve_the_files(tmp_path):
+    from django.urls import reverse
+
+    from ggzy.core.testing.parties import signed_in_client
+    from ggzy.evaluation.models import Committee
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = _opened_lot_with_draw(traveller, tmp_path)
+        tender_lot = world["tender_lot"]
+        form_url = reverse(
+            "evaluation:committee_form", kwargs={"code": tender_lot.tender.code, "lot_code": tender_lot.lot.code}
+        )
+        agent = signed_in_client(world["agent"])
+        assert "组建评标委员会" in agent.get(form_url).content.decode()
+        response = agent.post(form_url, {})
+        assert response.status_code == 302
+        committee = Committee.objects.get(tender_lot=tender_lot)
+        page = agent.get(form_url).content.decode()
+        assert "成员 5 人，已签到 0 人" in page
+        assert all(expert.name not in page for expert in world["pool"])  # secret until the award
+
+        traveller.move_to(EVALUATION)
+        clients = [signed_in_client(expert.user) for expert in world["pool"]]
+        url = reverse("evaluation:workspace", args=[committee.pk])
+        assert "全体成员签到后" in clients[0].get(url).content.decode()
+        for client in clients:
+            client.post(reverse("evaluation:check_in", args=[committee.pk]))
+        page = clients[0].get(url).content.decode()
+        bidder, bid = world["bids"][0]
+        assert bidder.user.organization.name in page and "technical.txt" in page
+        file_url = reverse("evaluation:bid_file", args=[committee.pk, bid.pk, "technical.txt"])
+        response = clients[0].get(file_url)
+        assert response.status_code == 200 and b"".join(response.streaming_content).decode() == "标书0"
+        assert clients[0].get(reverse("evaluation:bid_file", args=[committee.pk, bid.pk, "../x"])).status_code == 404
+        assert signed_in_client(world["agent"]).get(url).status_code == 404  # not a member
