@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CommitteeStatus, MemberKind
+from .choices import CommitteeStatus, MemberKind, RejectionGround, Subject
 
 
 class Committee(models.Model):
@@ -72,3 +72,69 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.committee_id}:{self.pk}"
+
+
+class EvaluationTerms(models.Model):
+    """The evaluation method's parameters as the tender documents state them (fixed at publication)."""
+
+    tender = models.OneToOneField(
+        "tendering.Tender", verbose_name=_("招标"), on_delete=models.CASCADE, related_name="evaluation_terms"
+    )
+    subject = models.CharField(_("采购标的类别"), max_length=16, choices=Subject.choices)
+    price_weight_percent = models.DecimalField(
+        _("价格分值比重（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    sme_deduction_percent = models.DecimalField(
+        _("小微企业价格扣除比例（%）"), max_digits=5, decimal_places=2, default=0
+    )
+    # Factors other than price: [{"key", "label", "max_points"}]; with the price weight they make 100.
+    criteria = models.JSONField(_("评审因素"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("评标办法参数")
+        verbose_name_plural = _("评标办法参数")
+
+    def __str__(self) -> str:
+        return str(self.tender_id)
+
+
+class MemberReview(models.Model):
+    """A member's compliance review of one bid (资格性和符合性审查), with the ground of a rejection."""
+
+    member = models.ForeignKey(Member, verbose_name=_("成员"), on_delete=models.CASCADE, related_name="reviews")
+    bid = models.ForeignKey("tendering.Bid", verbose_name=_("投标文件"), on_delete=models.PROTECT, related_name="+")
+    compliant = models.BooleanField(_("通过"))
+    ground = models.CharField(_("否决依据"), max_length=32, choices=RejectionGround.choices, blank=True)
+    reason = models.CharField(_("理由"), max_length=500, blank=True)
+    recorded_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("审查意见")
+        verbose_name_plural = _("审查意见")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "bid"], name="evaluation_review_once"),
+            models.CheckConstraint(
+                condition=Q(compliant=True) | (Q(ground__gt="") & Q(reason__gt="")),
+                name="evaluation_rejection_has_ground",
+                violation_error_message=_("否决投标须选择依据并写明理由。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}:{self.bid_id}"
+
+
+class MemberScore(models.Model):
+    member = models.ForeignKey(Member, verbose_name=_("成员"), on_delete=models.CASCADE, related_name="scores")
+    bid = models.ForeignKey("tendering.Bid", verbose_name=_("投标文件"), on_delete=models.PROTECT, related_name="+")
+    criterion = models.CharField(_("评审因素"), max_length=40)
+    points = models.DecimalField(_("得分"), max_digits=7, decimal_places=2)
+    recorded_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("评分")
+        verbose_name_plural = _("评分")
+        constraints = [models.UniqueConstraint(fields=["member", "bid", "criterion"], name="evaluation_score_once")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}:{self.bid_id}:{self.criterion}"

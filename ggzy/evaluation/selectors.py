@@ -3,7 +3,8 @@ only, and only while the evaluation runs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,15 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from ggzy.core import clock
+from ggzy.core.choices import TradeType
+from ggzy.rules.selectors import rule_get
 from ggzy.tendering import selectors as tendering_selectors
+from ggzy.tendering.choices import EvaluationMethod, OpeningFieldKind
 from ggzy.tendering.models import Bid, TenderLot
 
+from . import scoring
 from .choices import CommitteeStatus
-from .models import Committee, Member
+from .models import Committee, EvaluationTerms, Member, MemberReview, MemberScore
 
 
 def committee_of(tender_lot: TenderLot) -> Committee | None:
@@ -50,3 +55,123 @@ def workspace_bids(user: Any, committee: Committee) -> list[WorkspaceBid]:
         WorkspaceBid(bid=bid, files=tendering_selectors.opened_files(bid))
         for bid in tendering_selectors.decrypted_bids(committee.tender_lot)
     ]
+
+
+@dataclass
+class BidResult:
+    bid: Bid
+    rejected: bool = False
+    rejections: list[Any] = field(default_factory=list)
+    price_fen: int = 0
+    evaluation_price: Fraction | None = None
+    price_score: Fraction | None = None
+    factor_points: Fraction | None = None
+    total: Fraction | None = None
+    place: int | None = None
+
+
+@dataclass
+class Results:
+    rows: list[BidResult]
+    missing: list[str]
+    places: list[list[BidResult]]
+    candidates: list[BidResult]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def ties(self) -> list[list[BidResult]]:
+        return [place for place in self.places if len(place) > 1]
+
+
+def _price_key(tender: Any) -> str:
+    for item in tender.opening_fields:
+        if item.get("kind") == OpeningFieldKind.MONEY:
+            return str(item["key"])
+    return "price"
+
+
+def results(committee: Committee) -> Results:
+    """Everything the report states, computed from the members' reviews and scores: no manual
+    arithmetic. A bid is rejected when more than half of the serving members reject it."""
+    tender = committee.tender_lot.tender
+    terms_row = EvaluationTerms.objects.filter(tender=tender).first()
+    members = list(committee.members.filter(is_active=True))
+    bids = tendering_selectors.decrypted_bids(committee.tender_lot)
+    reviews = {(r.member_id, r.bid_id): r for r in MemberReview.objects.filter(member__in=members)}
+    scores: dict[tuple[int, int], Fraction] = {}
+    scored_criteria: dict[tuple[int, int], int] = {}
+    for score in MemberScore.objects.filter(member__in=members):
+        key = (score.member_id, score.bid_id)
+        scores[key] = scores.get(key, Fraction(0)) + Fraction(score.points)
+        scored_criteria[key] = scored_criteria.get(key, 0) + 1
+    missing: list[str] = []
+    price_key = _price_key(tender)
+    rows = []
+    for bid in bids:
+        row = BidResult(bid=bid, price_fen=int((bid.opening_data or {}).get(price_key, 0)))
+        row.rejections = [reviews[(m.pk, bid.pk)] for m in members if (m.pk, bid.pk) in reviews]
+        row.rejections = [r for r in row.rejections if not r.compliant]
+        unreviewed = [m for m in members if (m.pk, bid.pk) not in reviews]
+        if unreviewed:
+            missing.append(_("{bidder}：尚有{n}名成员未完成审查。").format(bidder=bid.bidder.name, n=len(unreviewed)))
+        row.rejected = len(row.rejections) * 2 > len(members)
+        rows.append(row)
+    valid = [row for row in rows if not row.rejected]
+    deduction = terms_row.sme_deduction_percent if terms_row is not None else 0
+    for row in valid:
+        sme = (
+            bool((row.bid.opening_data or {}).get("sme"))
+            and tender.project.trade_type == TradeType.GOVERNMENT_PROCUREMENT
+        )
+        row.evaluation_price = (
+            scoring.evaluation_price(row.price_fen, deduction if sme else 0) if row.price_fen else None
+        )
+    if any(row.evaluation_price is None for row in valid):
+        missing.append(_("有投标文件的开标数据中没有投标报价。"))
+        return Results(rows=rows, missing=missing, places=[], candidates=[])
+    weighted = tender.evaluation_method == EvaluationMethod.WEIGHTED_SCORING
+    if weighted:
+        criteria = len(terms_row.criteria) if terms_row is not None else 0
+        if terms_row is None or terms_row.price_weight_percent is None or not criteria:
+            missing.append(_("招标文件未设定综合评分法的参数。"))
+            return Results(rows=rows, missing=missing, places=[], candidates=[])
+        prices = {str(row.bid.pk): row.evaluation_price for row in valid if row.evaluation_price is not None}
+        price_scores = scoring.price_scores(prices)
+        for row in valid:
+            done = [m for m in members if scored_criteria.get((m.pk, row.bid.pk)) == criteria]
+            if len(done) < len(members):
+                missing.append(
+                    _("{bidder}：尚有{n}名成员未完成评分。").format(
+                        bidder=row.bid.bidder.name, n=len(members) - len(done)
+                    )
+                )
+                continue
+            row.price_score = price_scores[str(row.bid.pk)]
+            row.factor_points = scoring.member_average([scores[(m.pk, row.bid.pk)] for m in members])
+            row.total = scoring.price_points(row.price_score, terms_row.price_weight_percent) + row.factor_points
+    if missing:
+        return Results(rows=rows, missing=missing, places=[], candidates=[])
+    items = {
+        str(row.bid.pk): scoring.Scored(
+            key=str(row.bid.pk),
+            price_fen=row.price_fen,
+            total=row.total or Fraction(0),
+            evaluation_price=row.evaluation_price or Fraction(0),
+        )
+        for row in valid
+    }
+    ranking = scoring.rank_by_score(items.values()) if weighted else scoring.rank_by_lowest_price(items.values())
+    by_key = {str(row.bid.pk): row for row in valid}
+    places = []
+    for number, place in enumerate(ranking.places, start=1):
+        group = [by_key[item.key] for item in place]
+        for row in group:
+            row.place = number
+        places.append(group)
+    scope = {"trade_type": tender.project.trade_type, "method": tender.project.procurement_method}
+    limit = rule_get("evaluation.max_candidates", on=tender.project.rules_date, **scope).as_int()
+    candidates = [row for place in places for row in place][:limit]
+    return Results(rows=rows, missing=[], places=places, candidates=candidates)

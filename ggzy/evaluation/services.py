@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,12 +16,14 @@ from ggzy.core.locks import lock_instance
 from ggzy.experts import selectors as experts_selectors
 from ggzy.rules.selectors import RuleMissing, rule_get
 from ggzy.tendering import policies as tendering_policies
-from ggzy.tendering.choices import LotStatus
-from ggzy.tendering.models import TenderLot
+from ggzy.tendering import selectors as tendering_selectors
+from ggzy.tendering.choices import EvaluationMethod, LotStatus, TenderStatus
+from ggzy.tendering.models import Bid, Tender, TenderLot
 from ggzy.witness.services import event_record
 
-from .choices import CommitteeStatus, MemberKind
-from .models import Committee, Member
+from . import terms
+from .choices import CommitteeStatus, MemberKind, RejectionGround, Subject
+from .models import Committee, EvaluationTerms, Member, MemberReview, MemberScore
 
 
 def _scope(tender_lot: TenderLot) -> dict[str, object]:
@@ -150,3 +153,164 @@ def member_check_in(*, actor: User, committee: Committee) -> Member:
         after={"kind": member.kind, "status": committee.status},
     )
     return member
+
+
+def _criteria_clean(criteria: list[dict[str, object]]) -> list[dict[str, object]]:
+    cleaned: list[dict[str, object]] = []
+    keys: set[str] = set()
+    for item in criteria:
+        key, label = str(item.get("key", "")).strip(), str(item.get("label", "")).strip()
+        try:
+            points = Decimal(str(item.get("max_points")))
+        except (InvalidOperation, ValueError):
+            raise ValidationError({"criteria": _("评审因素“{label}”的分值不是数字。").format(label=label)}) from None
+        if not key or not label or key in keys or not points > 0:
+            raise ValidationError({"criteria": _("每个评审因素须有唯一的代码、名称和大于0的分值。")})
+        keys.add(key)
+        cleaned.append({"key": key, "label": label, "max_points": str(points)})
+    return cleaned
+
+
+@transaction.atomic
+def terms_set(
+    *,
+    actor: User,
+    tender: Tender,
+    subject: str,
+    price_weight_percent: Decimal | None,
+    sme_deduction_percent: Decimal,
+    criteria: list[dict[str, object]],
+) -> EvaluationTerms:
+    """State the evaluation method's parameters while the tender is a draft (they are published
+    with the documents and cannot change afterwards)."""
+    tender = lock_instance(tender)
+    if not tendering_policies.can_manage(actor, tender):
+        raise PermissionDenied(_("只有招标人或其代理机构可以设定评标办法。"))
+    if tender.status != TenderStatus.DRAFT:
+        raise ValidationError(_("招标公告发布后，评标办法不能再修改。"))
+    project = tender.project
+    cleaned = _criteria_clean(criteria)
+    if tender.evaluation_method == EvaluationMethod.WEIGHTED_SCORING:
+        if price_weight_percent is None or not cleaned:
+            raise ValidationError(_("综合评分法须设定价格分值比重和评审因素。"))
+        total = price_weight_percent + sum(Decimal(str(c["max_points"])) for c in cleaned)
+        if total != 100:
+            raise ValidationError(
+                {
+                    "criteria": _("价格分值与各评审因素分值之和应为100，现为{total}。").format(
+                        total=format(total.normalize(), "f")
+                    )
+                }
+            )
+        if project.trade_type == TradeType.GOVERNMENT_PROCUREMENT:
+            terms.price_weight_check(
+                subject=subject,
+                method=project.procurement_method,
+                weight_percent=price_weight_percent,
+                on=project.rules_date,
+            )
+    if sme_deduction_percent and project.trade_type == TradeType.GOVERNMENT_PROCUREMENT:
+        terms.sme_deduction_check(
+            works=subject == Subject.WORKS, deduction_percent=sme_deduction_percent, on=project.rules_date
+        )
+    item, _created = EvaluationTerms.objects.update_or_create(
+        tender=tender,
+        defaults={
+            "subject": subject,
+            "price_weight_percent": price_weight_percent,
+            "sme_deduction_percent": sme_deduction_percent,
+            "criteria": cleaned,
+        },
+    )
+    item.full_clean()
+    event_record(
+        action="evaluation.terms_set",
+        actor=actor,
+        obj=tender,
+        after={
+            "subject": subject,
+            "price_weight_percent": str(price_weight_percent) if price_weight_percent is not None else None,
+            "sme_deduction_percent": str(sme_deduction_percent),
+            "criteria": cleaned,
+        },
+    )
+    return item
+
+
+def _working_member(actor: User, committee: Committee) -> Member:
+    member = Member.objects.filter(committee=committee, user=actor, is_active=True).first()
+    if member is None:
+        raise PermissionDenied(_("您不是本评标委员会的成员。"))
+    if member.checked_in_at is None or committee.status != CommitteeStatus.EVALUATING:
+        raise ValidationError(_("评审尚未开始或已结束。"))
+    if clock.now() > committee.draw_request.evaluation_ends_at:
+        raise ValidationError(_("评审时间已过。"))
+    return member
+
+
+def _lot_bid(committee: Committee, bid: Bid) -> Bid:
+    if bid.pk not in {b.pk for b in tendering_selectors.decrypted_bids(committee.tender_lot)}:
+        raise PermissionDenied(_("该投标文件不属于本标段或未解密。"))
+    return bid
+
+
+@transaction.atomic
+def review_record(
+    *, actor: User, committee: Committee, bid: Bid, compliant: bool, ground: str = "", reason: str = ""
+) -> MemberReview:
+    """A member's compliance review of a bid; a member may revise it until the report."""
+    committee = lock_instance(committee)
+    member = _working_member(actor, committee)
+    _lot_bid(committee, bid)
+    if not compliant and (ground not in RejectionGround.values or not reason.strip()):
+        raise ValidationError({"reason": _("否决投标须选择依据并写明理由。")})
+    review, _created = MemberReview.objects.update_or_create(
+        member=member,
+        bid=bid,
+        defaults={
+            "compliant": compliant,
+            "ground": "" if compliant else ground,
+            "reason": reason.strip(),
+            "recorded_at": clock.now(),
+        },
+    )
+    review.full_clean()
+    event_record(
+        action="evaluation.review",
+        actor=actor,
+        obj=committee,
+        after={"bid": bid.commitment, "compliant": compliant, "ground": review.ground},
+    )
+    return review
+
+
+@transaction.atomic
+def score_record(*, actor: User, committee: Committee, bid: Bid, points: dict[str, Decimal]) -> list[MemberScore]:
+    """A member's points for every non-price factor of one bid, each within its maximum."""
+    committee = lock_instance(committee)
+    member = _working_member(actor, committee)
+    _lot_bid(committee, bid)
+    terms_row = EvaluationTerms.objects.filter(tender=committee.tender_lot.tender).first()
+    if terms_row is None or not terms_row.criteria:
+        raise ValidationError(_("招标文件未设定评审因素。"))
+    criteria = {str(c["key"]): Decimal(str(c["max_points"])) for c in terms_row.criteria}
+    if set(points) != set(criteria):
+        raise ValidationError(_("须对每个评审因素打分。"))
+    for key, value in points.items():
+        if not 0 <= value <= criteria[key]:
+            raise ValidationError(
+                {
+                    "points": _("“{key}”的得分应在0至{maximum}分之间。").format(
+                        key=key, maximum=format(criteria[key].normalize(), "f")
+                    )
+                }
+            )
+    now = clock.now()
+    rows = [
+        MemberScore.objects.update_or_create(
+            member=member, bid=bid, criterion=key, defaults={"points": value, "recorded_at": now}
+        )[0]
+        for key, value in points.items()
+    ]
+    event_record(action="evaluation.score", actor=actor, obj=committee, after={"bid": bid.commitment})
+    return rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from ggzy.accounts.choices import OrganizationKind, Role, Sector
@@ -20,6 +21,7 @@ from ggzy.projects import services as project_services
 from ggzy.projects.models import Lot
 from ggzy.tendering import services as tendering_services
 from ggzy.tendering.choices import EvaluationMethod
+from ggzy.tendering.models import Tender
 
 _ids = itertools.count(1)
 
@@ -68,6 +70,7 @@ def closed_lot(
     supervisor: Organization | None = None,
     deadline: dt.datetime,
     trade_type: str = TradeType.CONSTRUCTION,
+    before_publish: Callable[[Tender], object] | None = None,
 ) -> Lot:
     """A registered project with a published tender; bids (if any) are registered as placed.
 
@@ -100,6 +103,8 @@ def closed_lot(
         bid_validity_days=90,
     )
     tendering_services.tender_document_add(actor=agent, tender=tender, name="招标文件.pdf", content=b"%PDF-1.7")
+    if before_publish is not None:
+        before_publish(tender)
     tendering_services.tender_publish(actor=agent, tender=tender)
     return project.lots.get()
 

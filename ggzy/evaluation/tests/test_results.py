@@ -1,0 +1,166 @@
+"""From the members' reviews and scores to the ranked candidates, with no manual arithmetic: a
+government-procurement goods tender scored by 87号令 art. 55 with a small-firm price deduction."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+
+import bidtool
+from ggzy.accounts.choices import Role
+from ggzy.core import clock
+from ggzy.core.choices import TradeType
+from ggzy.core.testing.parties import make_user
+from ggzy.evaluation import selectors, services
+from ggzy.evaluation.choices import RejectionGround
+from ggzy.experts import services as experts_services
+from ggzy.experts.tests.helpers import closed_lot, make_expert, pool_manager, request_draw, run_draw
+from ggzy.jobs import services as jobs_services
+from ggzy.tendering import bids, opening
+from ggzy.tendering.models import TenderLot
+from ggzy.tendering.tests.helpers import SealingBidder
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 2, 10, 0, tzinfo=clock.BEIJING)
+DEADLINE = dt.datetime(2026, 11, 27, 10, 0, tzinfo=clock.BEIJING)
+EVALUATION = dt.datetime(2026, 11, 30, 9, 0, tzinfo=clock.BEIJING)
+CRITERIA = [{"key": "tech", "label": "技术", "max_points": 50}, {"key": "service", "label": "服务", "max_points": 20}]
+
+
+def _key(bidder: SealingBidder, bid) -> str:
+    raw = bidtool.unwrap_content_key(bids.bid_path(bid), bidder.sealing)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _terms(agent):
+    def set_terms(tender):
+        services.terms_set(
+            actor=agent,
+            tender=tender,
+            subject="goods",
+            price_weight_percent=Decimal(30),
+            sme_deduction_percent=Decimal(10),
+            criteria=CRITERIA,
+        )
+
+    return set_terms
+
+
+def test_terms_are_checked_and_fixed_at_publication():
+    with time_machine.travel(NOW, tick=False):
+        agent = make_user(Role.AGENT)
+        refusals = []
+
+        def try_terms(tender):
+            for weight, deduction, criteria in (
+                (Decimal(25), Decimal(10), [{"key": "tech", "label": "技术", "max_points": 75}]),  # below 30%
+                (Decimal(30), Decimal(10), [{"key": "tech", "label": "技术", "max_points": 60}]),  # sum 90
+                (Decimal(30), Decimal(5), CRITERIA),  # deduction below the 2022 range
+            ):
+                with pytest.raises(ValidationError) as error:
+                    services.terms_set(
+                        actor=agent,
+                        tender=tender,
+                        subject="goods",
+                        price_weight_percent=weight,
+                        sme_deduction_percent=deduction,
+                        criteria=criteria,
+                    )
+                refusals.append(" ".join(error.value.messages))
+            _terms(agent)(tender)
+
+        lot = closed_lot(
+            owner=make_user(Role.OWNER),
+            agent=agent,
+            deadline=DEADLINE,
+            trade_type=TradeType.GOVERNMENT_PROCUREMENT,
+            before_publish=try_terms,
+        )
+        assert "不得低于30%" in refusals[0] and "之和应为100" in refusals[1] and "扣除比例应在" in refusals[2]
+        tender = TenderLot.objects.get(lot=lot).tender
+        with pytest.raises(ValidationError, match="发布后"):
+            _terms(agent)(tender)
+
+
+def test_reviews_and_scores_rank_the_candidates_with_the_sme_deduction(tmp_path):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        manager = pool_manager()
+        owner, agent = make_user(Role.OWNER), make_user(Role.AGENT)
+        lot = closed_lot(
+            owner=owner,
+            agent=agent,
+            deadline=DEADLINE,
+            trade_type=TradeType.GOVERNMENT_PROCUREMENT,
+            before_publish=_terms(agent),
+        )
+        tender_lot = TenderLot.objects.get(lot=lot)
+        pool = [make_expert(manager) for _ in range(7)]  # a large project: 7 members (87号令 art. 47)
+        traveller.shift(dt.timedelta(days=2))
+        offers = {"A": {"price": 100_000_000}, "B": {"price": 105_000_000, "sme": True}, "C": {"price": 120_000_000}}
+        placed = {}
+        for name, data in offers.items():
+            bidder = SealingBidder.registered(name=f"bidder-{name}")
+            sealed = bidder.seal(tmp_path / name, lot=tender_lot, opening_data=data)
+            placed[name] = (bidder, bids.bid_submit(actor=bidder.user, tender_lot=tender_lot, envelope=sealed.path))
+        traveller.move_to(DEADLINE)
+        jobs_services.run_due_jobs()
+        for bidder, bid in placed.values():
+            opening.bid_unseal(actor=bidder.user, bid=bid, content_key=_key(bidder, bid))
+        traveller.shift(dt.timedelta(hours=1))
+        draw = request_draw(agent, lot, starts=EVALUATION, lines=[experts_services.LineInput("A01", 7)])
+        run_draw(draw, operator=make_user(Role.CENTER_STAFF), witness=make_user(Role.CENTER_STAFF))
+        for selection in draw.selections.all():
+            assert selection.expert.user is not None
+            experts_services.selection_respond(actor=selection.expert.user, selection=selection, accept=True)
+        committee = services.committee_form(actor=agent, tender_lot=tender_lot, representatives=[])
+        traveller.move_to(EVALUATION)
+        members = [expert.user for expert in pool]
+        for user in members:
+            services.member_check_in(actor=user, committee=committee)
+
+        bid_a, bid_b, bid_c = (placed[n][1] for n in "ABC")
+        with pytest.raises(ValidationError, match="否决投标须选择依据"):
+            services.review_record(actor=members[0], committee=committee, bid=bid_c, compliant=False)
+        with pytest.raises(PermissionDenied):
+            services.review_record(actor=agent, committee=committee, bid=bid_a, compliant=True)
+        for number, user in enumerate(members):
+            services.review_record(actor=user, committee=committee, bid=bid_a, compliant=True)
+            services.review_record(actor=user, committee=committee, bid=bid_b, compliant=True)
+            rejects = number < 4  # four of seven: a majority rejects C
+            services.review_record(
+                actor=user,
+                committee=committee,
+                bid=bid_c,
+                compliant=not rejects,
+                ground=RejectionGround.PRICE_OUT_OF_RANGE if rejects else "",
+                reason="报价高于最高限价" if rejects else "",
+            )
+        early = selectors.results(committee)
+        assert not early.complete and any("未完成评分" in m for m in early.missing)
+        with pytest.raises(ValidationError, match="应在0至50"):
+            services.score_record(
+                actor=members[0], committee=committee, bid=bid_a, points={"tech": Decimal(51), "service": Decimal(1)}
+            )
+        for user in members:
+            for bid in (bid_a, bid_b):
+                services.score_record(
+                    actor=user, committee=committee, bid=bid, points={"tech": Decimal(40), "service": Decimal(15)}
+                )
+
+    result = selectors.results(committee)
+    assert result.complete
+    rows = {row.bid.pk: row for row in result.rows}
+    assert rows[bid_c.pk].rejected and len(rows[bid_c.pk].rejections) == 4
+    # B: evaluation price 945,000 (10% small-firm deduction) is the base: 100 × 30% + 55 = 85
+    assert rows[bid_b.pk].total == 85
+    # A: 945,000 / 1,000,000 × 100 = 94.5 → 28.35 + 55 = 83.35
+    assert rows[bid_a.pk].total == Fraction(8335, 100)
+    assert [row.bid.pk for row in result.candidates] == [bid_b.pk, bid_a.pk]
+    assert rows[bid_b.pk].price_fen == 105_000_000  # the contract price stays the bid price
