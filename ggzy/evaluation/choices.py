@@ -31,3 +31,13 @@ class RejectionGround(models.TextChoices):
     PRICE_OUT_OF_RANGE = "price_out_of_range", _("投标报价低于成本或者高于招标文件设定的最高投标限价")
     NO_SUBSTANTIVE_RESPONSE = "no_substantive_response", _("投标文件没有对招标文件的实质性要求和条件作出响应")
     COLLUSION = "collusion", _("投标人有串通投标、弄虚作假、行贿等违法行为")
+
+
+class ReportStatus(models.TextChoices):
+    DRAFTED = "drafted", _("待签字")
+    SIGNED = "signed", _("已签字")
+
+
+class OutcomeStage(models.TextChoices):
+    PUBLICITY = "publicity", _("中标候选人公示中")
+    AWARDED = "awarded", _("已确定中标人")

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CommitteeStatus, MemberKind, RejectionGround, Subject
+from .choices import CommitteeStatus, MemberKind, OutcomeStage, RejectionGround, ReportStatus, Subject
 
 
 class Committee(models.Model):
@@ -138,3 +138,74 @@ class MemberScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}:{self.bid_id}:{self.criterion}"
+
+
+class Report(models.Model):
+    """The evaluation report (评标报告): the computed results as drafted, then each member's signature."""
+
+    committee = models.OneToOneField(
+        Committee, verbose_name=_("评标委员会"), on_delete=models.CASCADE, related_name="report"
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFTED)
+    results = models.JSONField(_("评审结果"))
+    drafted_at = models.DateTimeField(_("生成时间"))
+    signed_at = models.DateTimeField(_("签字完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("评标报告")
+        verbose_name_plural = _("评标报告")
+
+    def __str__(self) -> str:
+        return str(self.committee_id)
+
+
+class Signature(models.Model):
+    report = models.ForeignKey(Report, verbose_name=_("评标报告"), on_delete=models.CASCADE, related_name="signatures")
+    member = models.ForeignKey(Member, verbose_name=_("成员"), on_delete=models.PROTECT, related_name="+")
+    agreed = models.BooleanField(_("同意"))
+    dissent = models.TextField(_("不同意见及理由"), blank=True)
+    # 实施条例 art. 53: refusing to sign without written reasons counts as agreeing.
+    deemed = models.BooleanField(_("视为同意"), default=False)
+    signed_at = models.DateTimeField(_("签字时间"))
+
+    class Meta:
+        verbose_name = _("评标报告签字")
+        verbose_name_plural = _("评标报告签字")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "member"], name="evaluation_sign_once"),
+            models.CheckConstraint(
+                condition=Q(agreed=True) | Q(dissent__gt=""),
+                name="evaluation_dissent_in_writing",
+                violation_error_message=_("不同意评标结果的，须书面说明不同意见和理由。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}:{self.member_id}"
+
+
+class Outcome(models.Model):
+    """After the report: the candidates' publicity (construction) and the award."""
+
+    tender_lot = models.OneToOneField(
+        "tendering.TenderLot", verbose_name=_("招标标段"), on_delete=models.PROTECT, related_name="outcome"
+    )
+    stage = models.CharField(_("阶段"), max_length=16, choices=OutcomeStage.choices)
+    publicity_started_at = models.DateTimeField(_("公示开始时间"), null=True, blank=True)
+    publicity_ends_at = models.DateTimeField(_("公示截止时间"), null=True, blank=True)
+    winner = models.ForeignKey(
+        "tendering.Bid",
+        verbose_name=_("中标投标文件"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    awarded_at = models.DateTimeField(_("中标确定时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("评标结果与中标")
+        verbose_name_plural = _("评标结果与中标")
+
+    def __str__(self) -> str:
+        return str(self.tender_lot_id)

@@ -172,6 +172,6 @@ def results(committee: Committee) -> Results:
             row.place = number
         places.append(group)
     scope = {"trade_type": tender.project.trade_type, "method": tender.project.procurement_method}
-    limit = rule_get("evaluation.max_candidates", on=tender.project.rules_date, **scope).as_int()
+    limit = rule_get("tender.max_candidates", on=tender.project.rules_date, **scope).as_int()
     candidates = [row for place in places for row in place][:limit]
     return Results(rows=rows, missing=[], places=places, candidates=candidates)

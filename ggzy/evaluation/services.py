@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,9 +22,9 @@ from ggzy.tendering.choices import EvaluationMethod, LotStatus, TenderStatus
 from ggzy.tendering.models import Bid, Tender, TenderLot
 from ggzy.witness.services import event_record
 
-from . import terms
-from .choices import CommitteeStatus, MemberKind, RejectionGround, Subject
-from .models import Committee, EvaluationTerms, Member, MemberReview, MemberScore
+from . import scoring, selectors, terms
+from .choices import CommitteeStatus, MemberKind, RejectionGround, ReportStatus, Subject
+from .models import Committee, EvaluationTerms, Member, MemberReview, MemberScore, Report, Signature
 
 
 def _scope(tender_lot: TenderLot) -> dict[str, object]:
@@ -243,6 +244,8 @@ def _working_member(actor: User, committee: Committee) -> Member:
         raise PermissionDenied(_("您不是本评标委员会的成员。"))
     if member.checked_in_at is None or committee.status != CommitteeStatus.EVALUATING:
         raise ValidationError(_("评审尚未开始或已结束。"))
+    if Report.objects.filter(committee=committee).exists():
+        raise ValidationError(_("评标报告已生成，审查意见和评分不能再修改。"))
     if clock.now() > committee.draw_request.evaluation_ends_at:
         raise ValidationError(_("评审时间已过。"))
     return member
@@ -314,3 +317,103 @@ def score_record(*, actor: User, committee: Committee, bid: Bid, points: dict[st
     ]
     event_record(action="evaluation.score", actor=actor, obj=committee, after={"bid": bid.commitment})
     return rows
+
+
+def _results_snapshot(result: selectors.Results) -> dict[str, Any]:
+    def figure(value: Fraction | None) -> str | None:
+        return scoring.display(value) if value is not None else None
+
+    rows = [
+        {
+            "bid": row.bid.pk,
+            "bidder": row.bid.bidder.name,
+            "bidder_uscc": row.bid.bidder.uscc,
+            "price_fen": row.price_fen,
+            "rejected": row.rejected,
+            "grounds": sorted({r.ground for r in row.rejections}),
+            "reasons": [r.reason for r in row.rejections],
+            "price_score": figure(row.price_score),
+            "factor_points": figure(row.factor_points),
+            "total": figure(row.total),
+            "place": row.place,
+        }
+        for row in result.rows
+    ]
+    candidates = [{"bid": row.bid.pk, "bidder": row.bid.bidder.name, "place": row.place} for row in result.candidates]
+    return {"rows": rows, "candidates": candidates}
+
+
+@transaction.atomic
+def report_draft(*, actor: User, committee: Committee) -> Report:
+    """The platform writes the report from the members' reviews and scores (no hand arithmetic)."""
+    committee = lock_instance(committee)
+    _working_member(actor, committee)
+    result = selectors.results(committee)
+    if not result.complete:
+        raise ValidationError(result.missing)
+    if any(len(place) > 1 for place in result.places[: len(result.candidates)]):
+        raise ValidationError(_("候选人排名并列，须先按招标文件规定的方法（未规定的以随机抽签）确定顺序。"))
+    report = Report(committee=committee, results=_results_snapshot(result), drafted_at=clock.now())
+    report.full_clean()
+    report.save()
+    event_record(action="evaluation.report_drafted", actor=actor, obj=committee, after=report.results)
+    return report
+
+
+def _finish_if_signed(report: Report) -> None:
+    committee = report.committee
+    serving = committee.members.filter(is_active=True).count()
+    if report.signatures.count() >= serving:
+        report.status, report.signed_at = ReportStatus.SIGNED, clock.now()
+        report.save(update_fields=["status", "signed_at"])
+        committee.status = CommitteeStatus.REPORTED
+        committee.save(update_fields=["status"])
+
+
+@transaction.atomic
+def report_sign(*, actor: User, report: Report, agree: bool, dissent: str = "") -> Signature:
+    """Each member signs; a member who disagrees states the dissent and reasons in writing."""
+    report = lock_instance(report)
+    member = Member.objects.filter(committee=report.committee, user=actor, is_active=True).first()
+    if member is None:
+        raise PermissionDenied(_("您不是本评标委员会的成员。"))
+    if report.status != ReportStatus.DRAFTED:
+        raise ValidationError(_("评标报告已签字完成。"))
+    if Signature.objects.filter(report=report, member=member).exists():
+        raise ValidationError(_("您已签字。"))
+    if not agree and not dissent.strip():
+        raise ValidationError({"dissent": _("不同意评标结果的，须书面说明不同意见和理由。")})
+    signature = Signature(report=report, member=member, agreed=agree, dissent=dissent.strip(), signed_at=clock.now())
+    signature.full_clean()
+    signature.save()
+    _finish_if_signed(report)
+    event_record(
+        action="evaluation.report_signed",
+        actor=actor,
+        obj=report.committee,
+        after={"agreed": agree, "dissent": signature.dissent, "status": report.status},
+    )
+    return signature
+
+
+@transaction.atomic
+def report_close(*, actor: User, report: Report) -> Report:
+    """After the evaluation ends, members who neither signed nor gave written reasons are recorded
+    as agreeing (招标投标法实施条例 art. 53), and the report is complete."""
+    report = lock_instance(report)
+    committee = report.committee
+    if not tendering_policies.can_manage(actor, committee.tender_lot.tender):
+        raise PermissionDenied(_("只有招标人或其代理机构可以办理。"))
+    if report.status != ReportStatus.DRAFTED:
+        raise ValidationError(_("评标报告已签字完成。"))
+    now = clock.now()
+    if now < committee.draw_request.evaluation_ends_at:
+        raise ValidationError(_("评审结束后才能将未签字的成员记为同意。"))
+    signed = set(report.signatures.values_list("member_id", flat=True))
+    deemed = 0
+    for member in committee.members.filter(is_active=True).exclude(pk__in=signed):
+        Signature.objects.create(report=report, member=member, agreed=True, deemed=True, signed_at=now)
+        deemed += 1
+    _finish_if_signed(report)
+    event_record(action="evaluation.report_closed", actor=actor, obj=committee, after={"deemed": deemed})
+    return report

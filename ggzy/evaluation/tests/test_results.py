@@ -107,6 +107,8 @@ def test_reviews_and_scores_rank_the_candidates_with_the_sme_deduction(tmp_path)
         placed = {}
         for name, data in offers.items():
             bidder = SealingBidder.registered(name=f"bidder-{name}")
+            bidder.user.email = f"bidder-{name}@example.cn"
+            bidder.user.save(update_fields=["email"])
             sealed = bidder.seal(tmp_path / name, lot=tender_lot, opening_data=data)
             placed[name] = (bidder, bids.bid_submit(actor=bidder.user, tender_lot=tender_lot, envelope=sealed.path))
         traveller.move_to(DEADLINE)
@@ -164,3 +166,114 @@ def test_reviews_and_scores_rank_the_candidates_with_the_sme_deduction(tmp_path)
     assert rows[bid_a.pk].total == Fraction(8335, 100)
     assert [row.bid.pk for row in result.candidates] == [bid_b.pk, bid_a.pk]
     assert rows[bid_b.pk].price_fen == 105_000_000  # the contract price stays the bid price
+
+    # the report: drafted by the platform, signed by every member, one dissent in writing
+    from ggzy.disclosure.models import Notice
+    from ggzy.evaluation import outcome
+    from ggzy.evaluation.choices import ReportStatus
+    from ggzy.experts import selectors as experts_selectors
+    from ggzy.notifications.models import Notification
+
+    with time_machine.travel(EVALUATION + dt.timedelta(hours=2), tick=False) as traveller:
+        report = services.report_draft(actor=members[0], committee=committee)
+        assert [c["bid"] for c in report.results["candidates"]] == [bid_b.pk, bid_a.pk]
+        assert report.results["rows"][0]["total"] in {"83.35", "85.00"}
+        with pytest.raises(ValidationError, match="不能再修改"):
+            services.review_record(actor=members[0], committee=committee, bid=bid_a, compliant=True)
+        with pytest.raises(ValidationError, match="书面说明"):
+            services.report_sign(actor=members[6], report=report, agree=False)
+        for user in members[:6]:
+            services.report_sign(actor=user, report=report, agree=True)
+        report.refresh_from_db()
+        assert report.status == ReportStatus.DRAFTED
+        services.report_sign(actor=members[6], report=report, agree=False, dissent="C的报价未超限价，不应否决")
+        report.refresh_from_db()
+        assert report.status == ReportStatus.SIGNED
+
+        # government procurement: the result notice names the committee; the seed is revealed
+        with pytest.raises(ValidationError, match="不公示中标候选人"):
+            outcome.publicity_start(actor=agent, tender_lot=tender_lot)
+        traveller.shift(dt.timedelta(days=1))
+        assert experts_selectors.replays_public().filter(pk=draw.pk).count() == 0
+        decided = outcome.award_decide(actor=agent, tender_lot=tender_lot)
+    assert decided.winner == bid_b
+    notice = Notice.objects.get(notice_type="award", project=tender_lot.tender.project)
+    assert placed["B"][0].user.organization.name in notice.body and "1,050,000.00" in notice.body
+    assert all((expert.user.full_name or expert.user.username) in notice.body for expert in pool)
+    letters = Notification.objects.filter(topic__startswith=f"evaluation.award:{tender_lot.pk}:")
+    assert {n.subject for n in letters if n.recipient.organization_id == bid_b.bidder_id} == {"中标通知书"}
+    assert {n.subject for n in letters if n.recipient.organization_id == bid_a.bidder_id} == {"中标结果通知"}
+    assert experts_selectors.replay_get(draw.pk).problems == []
+
+
+def test_construction_publishes_the_candidates_for_three_days_before_the_award(tmp_path):
+    from ggzy.disclosure.models import Notice
+    from ggzy.evaluation import outcome
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        manager = pool_manager()
+        owner, agent = make_user(Role.OWNER), make_user(Role.AGENT)
+
+        def works_terms(tender):
+            services.terms_set(
+                actor=agent,
+                tender=tender,
+                subject="works",
+                price_weight_percent=Decimal(40),
+                sme_deduction_percent=Decimal(0),
+                criteria=[{"key": "plan", "label": "施工组织设计", "max_points": 60}],
+            )
+
+        lot = closed_lot(owner=owner, agent=agent, deadline=DEADLINE, before_publish=works_terms)
+        tender_lot = TenderLot.objects.get(lot=lot)
+        pool = [make_expert(manager) for _ in range(5)]
+        traveller.shift(dt.timedelta(days=2))
+        placed = []
+        for n, price in enumerate((90_000_000, 100_000_000, 110_000_000)):
+            bidder = SealingBidder.registered(name=f"works-{n}")
+            sealed = bidder.seal(tmp_path / str(n), lot=tender_lot, opening_data={"price": price})
+            placed.append((bidder, bids.bid_submit(actor=bidder.user, tender_lot=tender_lot, envelope=sealed.path)))
+        traveller.move_to(DEADLINE)
+        jobs_services.run_due_jobs()
+        for bidder, bid in placed:
+            opening.bid_unseal(actor=bidder.user, bid=bid, content_key=_key(bidder, bid))
+        traveller.shift(dt.timedelta(hours=1))
+        draw = request_draw(agent, lot, starts=EVALUATION, lines=[experts_services.LineInput("A01", 5)])
+        run_draw(draw, operator=make_user(Role.CENTER_STAFF), witness=make_user(Role.CENTER_STAFF))
+        for selection in draw.selections.all():
+            assert selection.expert.user is not None
+            experts_services.selection_respond(actor=selection.expert.user, selection=selection, accept=True)
+        committee = services.committee_form(actor=agent, tender_lot=tender_lot, representatives=[])
+        traveller.move_to(EVALUATION)
+        members = [expert.user for expert in pool]
+        for user in members:
+            services.member_check_in(actor=user, committee=committee)
+        for user in members:
+            for _bidder, bid in placed:
+                services.review_record(actor=user, committee=committee, bid=bid, compliant=True)
+                services.score_record(actor=user, committee=committee, bid=bid, points={"plan": Decimal(50)})
+        report = services.report_draft(actor=members[0], committee=committee)
+        for user in members[:3]:
+            services.report_sign(actor=user, report=report, agree=True)
+        with pytest.raises(ValidationError, match="评审结束后"):
+            services.report_close(actor=agent, report=report)
+        traveller.move_to(draw.evaluation_ends_at)
+        services.report_close(actor=agent, report=report)  # two silent members count as agreeing
+        assert report.signatures.filter(deemed=True).count() == 2
+
+        with pytest.raises(ValidationError, match="公示后才能确定中标人"):
+            outcome.award_decide(actor=agent, tender_lot=tender_lot)
+        started = outcome.publicity_start(actor=agent, tender_lot=tender_lot)
+        # started Monday 30 Nov 17:00; at least 3 days: until the end of Thursday 3 Dec
+        assert clock.local(started.publicity_ends_at).date() == dt.date(2026, 12, 3)
+        publicity = Notice.objects.get(notice_type="candidate_publicity", project=tender_lot.tender.project)
+        assert "第1名：" in publicity.body and placed[0][0].user.organization.name in publicity.body
+        assert all((expert.user.full_name or expert.user.username) not in publicity.body for expert in pool)
+        traveller.move_to(started.publicity_ends_at - dt.timedelta(seconds=1))
+        with pytest.raises(ValidationError, match="公示期满后"):
+            outcome.award_decide(actor=agent, tender_lot=tender_lot)
+        traveller.move_to(started.publicity_ends_at)
+        decided = outcome.award_decide(actor=agent, tender_lot=tender_lot)
+    assert decided.winner == placed[0][1]  # lowest price: 100 × 40% + 50 = 90, the best total
+    award = Notice.objects.get(notice_type="award", project=tender_lot.tender.project)
+    assert "评审专家名单" not in award.body  # construction does not publish the names
