@@ -358,6 +358,11 @@ MATRIX: list[Page] = [
     ),
     Page("evaluation:workspace", "get", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
     Page("evaluation:check_in", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
+    # the world's bid is not decrypted and there is no report: nobody may act on them yet
+    Page("evaluation:review", "post", frozenset(), lambda w: {"pk": w.committee_id, "bid_id": w.bid_id}),
+    Page("evaluation:score", "post", frozenset(), lambda w: {"pk": w.committee_id, "bid_id": w.bid_id}),
+    Page("evaluation:report_sign", "post", frozenset(), lambda w: {"pk": w.committee_id}),
+    Page("evaluation:report_draft", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
     # nobody before the member has checked in and the evaluation runs
     Page(
         "evaluation:bid_file",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts.models import User
+
+from .choices import RejectionGround
 
 
 class CommitteeForm(forms.Form):
@@ -25,3 +28,34 @@ class CommitteeForm(forms.Form):
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = candidates
         field.label_from_instance = lambda user: user.full_name or user.username  # type: ignore[method-assign,assignment]
+
+
+class ReviewForm(forms.Form):
+    compliant = forms.TypedChoiceField(
+        label=_("审查结论"), choices=[("1", _("通过")), ("0", _("否决"))], coerce=lambda v: v == "1"
+    )
+    ground = forms.ChoiceField(label=_("否决依据"), choices=[("", "—"), *RejectionGround.choices], required=False)
+    reason = forms.CharField(label=_("理由"), max_length=500, required=False)
+
+
+class SignForm(forms.Form):
+    agree = forms.TypedChoiceField(
+        label=_("对评标结果"), choices=[("1", _("同意")), ("0", _("不同意"))], coerce=lambda v: v == "1"
+    )
+    dissent = forms.CharField(label=_("不同意见及理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+def score_form(criteria: list[dict[str, Any]], data: Any = None) -> forms.Form:
+    """One decimal field per evaluation factor, bounded by its maximum."""
+    fields = {
+        str(item["key"]): forms.DecimalField(
+            label=_("{label}（满分{points}）").format(label=item["label"], points=item["max_points"]),
+            min_value=Decimal(0),
+            max_value=Decimal(str(item["max_points"])),
+            decimal_places=2,
+        )
+        for item in criteria
+    }
+    form_class = type("ScoreForm", (forms.Form,), fields)
+    form: forms.Form = form_class(data)
+    return form

@@ -175,3 +175,22 @@ def results(committee: Committee) -> Results:
     limit = rule_get("tender.max_candidates", on=tender.project.rules_date, **scope).as_int()
     candidates = [row for place in places for row in place][:limit]
     return Results(rows=rows, missing=[], places=places, candidates=candidates)
+
+
+def terms_of(committee: Committee) -> EvaluationTerms | None:
+    return EvaluationTerms.objects.filter(tender=committee.tender_lot.tender).first()
+
+
+def reviews_of(member: Member | None) -> dict[int, MemberReview]:
+    if member is None:
+        return {}
+    return {review.bid_id: review for review in MemberReview.objects.filter(member=member)}
+
+
+def points_of(member: Member | None) -> dict[int, dict[str, Any]]:
+    if member is None:
+        return {}
+    points: dict[int, dict[str, Any]] = {}
+    for row in MemberScore.objects.filter(member=member):
+        points.setdefault(row.bid_id, {})[row.criterion] = row.points
+    return points

@@ -9,4 +9,8 @@ urlpatterns = [
     path("committees/<int:pk>/", views.workspace, name="workspace"),
     path("committees/<int:pk>/check-in/", views.check_in, name="check_in"),
     path("committees/<int:pk>/bids/<int:bid_id>/files/<path:name>", views.bid_file, name="bid_file"),
+    path("committees/<int:pk>/bids/<int:bid_id>/review/", views.review, name="review"),
+    path("committees/<int:pk>/bids/<int:bid_id>/score/", views.score, name="score"),
+    path("committees/<int:pk>/report/", views.report_draft, name="report_draft"),
+    path("committees/<int:pk>/report/sign/", views.report_sign, name="report_sign"),
 ]

@@ -18,11 +18,11 @@ from ggzy.experts import selectors as experts_selectors
 from ggzy.tendering import opening as tendering_opening
 from ggzy.tendering import policies as tendering_policies
 from ggzy.tendering import selectors as tendering_selectors
-from ggzy.tendering.models import TenderLot
+from ggzy.tendering.models import Bid, TenderLot
 
 from . import selectors, services
-from .forms import CommitteeForm
-from .models import Committee
+from .forms import CommitteeForm, ReviewForm, SignForm, score_form
+from .models import Committee, Report
 
 
 def _tender_lot(request: AuthedRequest, code: str, lot_code: str) -> TenderLot:
@@ -80,12 +80,31 @@ def workspace(request: AuthedRequest, pk: int) -> HttpResponse:
         bids, closed_reason = [], str(refusal)
     else:
         closed_reason = ""
+    terms_row = selectors.terms_of(committee)
+    criteria = terms_row.criteria if terms_row else []
+    own_reviews = selectors.reviews_of(member)
+    own_points = selectors.points_of(member)
+    rows = [
+        {
+            "item": item,
+            "review": own_reviews.get(item.bid.pk),
+            "points": own_points.get(item.bid.pk, {}),
+        }
+        for item in bids
+    ]
+    report = Report.objects.filter(committee=committee).first()
     context = {
         "committee": committee,
         "member": member,
-        "bids": bids,
+        "rows": rows,
         "closed_reason": closed_reason,
         "fields": committee.tender_lot.tender.opening_fields,
+        "criteria": criteria,
+        "review_form": ReviewForm(),
+        "sign_form": SignForm(),
+        "results": selectors.results(committee) if bids else None,
+        "report": report,
+        "signed": report.signatures.filter(member=member).exists() if report and member else False,
     }
     return render(request, "evaluation/workspace.html", context)
 
@@ -112,3 +131,79 @@ def bid_file(request: AuthedRequest, pk: int, bid_id: int, name: str) -> FileRes
             content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
             return FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type=content_type)
     raise Http404
+
+
+def _workspace_bid(committee: Committee, bid_id: int) -> Bid:
+    bid = next((b for b in tendering_selectors.decrypted_bids(committee.tender_lot) if b.pk == bid_id), None)
+    if bid is None:
+        raise Http404
+    return bid
+
+
+@login_required
+@require_POST
+def review(request: AuthedRequest, pk: int, bid_id: int) -> HttpResponse:
+    committee = _committee_of_member(request, pk)
+    bid = _workspace_bid(committee, bid_id)
+    form_submit(
+        request,
+        ReviewForm(request.POST),
+        lambda data: services.review_record(
+            actor=request.user,
+            committee=committee,
+            bid=bid,
+            compliant=data["compliant"],
+            ground=data["ground"],
+            reason=data["reason"],
+        ),
+        success=_("审查意见已记录。"),
+        invalid=_("请选择审查结论。"),
+    )
+    return redirect("evaluation:workspace", pk=pk)
+
+
+@login_required
+@require_POST
+def score(request: AuthedRequest, pk: int, bid_id: int) -> HttpResponse:
+    committee = _committee_of_member(request, pk)
+    bid = _workspace_bid(committee, bid_id)
+    terms_row = selectors.terms_of(committee)
+    form = score_form(terms_row.criteria if terms_row else [], request.POST)
+    form_submit(
+        request,
+        form,
+        lambda data: services.score_record(actor=request.user, committee=committee, bid=bid, points=dict(data)),
+        success=_("评分已记录。"),
+        invalid=_("请按每个评审因素的分值范围打分。"),
+    )
+    return redirect("evaluation:workspace", pk=pk)
+
+
+@login_required
+@require_POST
+def report_draft(request: AuthedRequest, pk: int) -> HttpResponse:
+    committee = _committee_of_member(request, pk)
+    form_submit(
+        request,
+        None,
+        lambda _data: services.report_draft(actor=request.user, committee=committee),
+        success=_("评标报告已生成，请各位成员签字。"),
+    )
+    return redirect("evaluation:workspace", pk=pk)
+
+
+@login_required
+@require_POST
+def report_sign(request: AuthedRequest, pk: int) -> HttpResponse:
+    committee = _committee_of_member(request, pk)
+    report = get_object_or_404(Report, committee=committee)
+    form_submit(
+        request,
+        SignForm(request.POST),
+        lambda data: services.report_sign(
+            actor=request.user, report=report, agree=data["agree"], dissent=data["dissent"]
+        ),
+        success=_("已签字。"),
+        invalid=_("请选择是否同意评标结果。"),
+    )
+    return redirect("evaluation:workspace", pk=pk)

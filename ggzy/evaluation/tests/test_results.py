@@ -206,48 +206,53 @@ def test_reviews_and_scores_rank_the_candidates_with_the_sme_deduction(tmp_path)
     assert experts_selectors.replay_get(draw.pk).problems == []
 
 
+def _works_world(traveller, tmp_path):
+    manager = pool_manager()
+    owner, agent = make_user(Role.OWNER), make_user(Role.AGENT)
+
+    def works_terms(tender):
+        services.terms_set(
+            actor=agent,
+            tender=tender,
+            subject="works",
+            price_weight_percent=Decimal(40),
+            sme_deduction_percent=Decimal(0),
+            criteria=[{"key": "plan", "label": "施工组织设计", "max_points": 60}],
+        )
+
+    lot = closed_lot(owner=owner, agent=agent, deadline=DEADLINE, before_publish=works_terms)
+    tender_lot = TenderLot.objects.get(lot=lot)
+    pool = [make_expert(manager) for _ in range(5)]
+    traveller.shift(dt.timedelta(days=2))
+    placed = []
+    for n, price in enumerate((90_000_000, 100_000_000, 110_000_000)):
+        bidder = SealingBidder.registered(name=f"works-{n}")
+        sealed = bidder.seal(tmp_path / str(n), lot=tender_lot, opening_data={"price": price})
+        placed.append((bidder, bids.bid_submit(actor=bidder.user, tender_lot=tender_lot, envelope=sealed.path)))
+    traveller.move_to(DEADLINE)
+    jobs_services.run_due_jobs()
+    for bidder, bid in placed:
+        opening.bid_unseal(actor=bidder.user, bid=bid, content_key=_key(bidder, bid))
+    traveller.shift(dt.timedelta(hours=1))
+    draw = request_draw(agent, lot, starts=EVALUATION, lines=[experts_services.LineInput("A01", 5)])
+    run_draw(draw, operator=make_user(Role.CENTER_STAFF), witness=make_user(Role.CENTER_STAFF))
+    for selection in draw.selections.all():
+        assert selection.expert.user is not None
+        experts_services.selection_respond(actor=selection.expert.user, selection=selection, accept=True)
+    committee = services.committee_form(actor=agent, tender_lot=tender_lot, representatives=[])
+    traveller.move_to(EVALUATION)
+    members = [expert.user for expert in pool]
+    for user in members:
+        services.member_check_in(actor=user, committee=committee)
+    return agent, tender_lot, pool, placed, draw, committee, members
+
+
 def test_construction_publishes_the_candidates_for_three_days_before_the_award(tmp_path):
     from ggzy.disclosure.models import Notice
     from ggzy.evaluation import outcome
 
     with time_machine.travel(NOW, tick=False) as traveller:
-        manager = pool_manager()
-        owner, agent = make_user(Role.OWNER), make_user(Role.AGENT)
-
-        def works_terms(tender):
-            services.terms_set(
-                actor=agent,
-                tender=tender,
-                subject="works",
-                price_weight_percent=Decimal(40),
-                sme_deduction_percent=Decimal(0),
-                criteria=[{"key": "plan", "label": "施工组织设计", "max_points": 60}],
-            )
-
-        lot = closed_lot(owner=owner, agent=agent, deadline=DEADLINE, before_publish=works_terms)
-        tender_lot = TenderLot.objects.get(lot=lot)
-        pool = [make_expert(manager) for _ in range(5)]
-        traveller.shift(dt.timedelta(days=2))
-        placed = []
-        for n, price in enumerate((90_000_000, 100_000_000, 110_000_000)):
-            bidder = SealingBidder.registered(name=f"works-{n}")
-            sealed = bidder.seal(tmp_path / str(n), lot=tender_lot, opening_data={"price": price})
-            placed.append((bidder, bids.bid_submit(actor=bidder.user, tender_lot=tender_lot, envelope=sealed.path)))
-        traveller.move_to(DEADLINE)
-        jobs_services.run_due_jobs()
-        for bidder, bid in placed:
-            opening.bid_unseal(actor=bidder.user, bid=bid, content_key=_key(bidder, bid))
-        traveller.shift(dt.timedelta(hours=1))
-        draw = request_draw(agent, lot, starts=EVALUATION, lines=[experts_services.LineInput("A01", 5)])
-        run_draw(draw, operator=make_user(Role.CENTER_STAFF), witness=make_user(Role.CENTER_STAFF))
-        for selection in draw.selections.all():
-            assert selection.expert.user is not None
-            experts_services.selection_respond(actor=selection.expert.user, selection=selection, accept=True)
-        committee = services.committee_form(actor=agent, tender_lot=tender_lot, representatives=[])
-        traveller.move_to(EVALUATION)
-        members = [expert.user for expert in pool]
-        for user in members:
-            services.member_check_in(actor=user, committee=committee)
+        agent, tender_lot, pool, placed, draw, committee, members = _works_world(traveller, tmp_path)
         for user in members:
             for _bidder, bid in placed:
                 services.review_record(actor=user, committee=committee, bid=bid, compliant=True)
@@ -277,3 +282,39 @@ def test_construction_publishes_the_candidates_for_three_days_before_the_award(t
     assert decided.winner == placed[0][1]  # lowest price: 100 × 40% + 50 = 90, the best total
     award = Notice.objects.get(notice_type="award", project=tender_lot.tender.project)
     assert "评审专家名单" not in award.body  # construction does not publish the names
+
+
+def test_members_review_score_and_sign_on_the_workspace_page(tmp_path):
+    from django.urls import reverse
+
+    from ggzy.core.testing.parties import signed_in_client
+    from ggzy.evaluation.choices import ReportStatus
+    from ggzy.evaluation.models import MemberReview, MemberScore, Report
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        _agent, _tender_lot, _pool, placed, _draw, committee, members = _works_world(traveller, tmp_path)
+        clients = [signed_in_client(user) for user in members]
+        workspace = reverse("evaluation:workspace", args=[committee.pk])
+        page = clients[0].get(workspace).content.decode()
+        assert "提交审查意见" in page and "施工组织设计" in page
+        bid = placed[0][1]
+        review_url = reverse("evaluation:review", args=[committee.pk, bid.pk])
+        clients[0].post(review_url, {"compliant": "0", "ground": "", "reason": ""})
+        assert not MemberReview.objects.exists()  # a rejection without ground and reason is refused
+        score_url = reverse("evaluation:score", args=[committee.pk, bid.pk])
+        clients[0].post(score_url, {"plan": "61"})
+        assert not MemberScore.objects.exists()  # above the maximum
+        for client in clients:
+            for _bidder, each in placed:
+                client.post(reverse("evaluation:review", args=[committee.pk, each.pk]), {"compliant": "1"})
+                client.post(reverse("evaluation:score", args=[committee.pk, each.pk]), {"plan": "48.5"})
+        assert MemberReview.objects.count() == 15 and MemberScore.objects.count() == 15
+        clients[0].post(reverse("evaluation:report_draft", args=[committee.pk]))
+        report = Report.objects.get(committee=committee)
+        assert "评标报告" in clients[1].get(workspace).content.decode()
+        for client in clients[:4]:
+            client.post(reverse("evaluation:report_sign", args=[committee.pk]), {"agree": "1"})
+        clients[4].post(reverse("evaluation:report_sign", args=[committee.pk]), {"agree": "0", "dissent": "评分偏高"})
+        report.refresh_from_db()
+        assert report.status == ReportStatus.SIGNED
+        assert report.signatures.get(agreed=False).dissent == "评分偏高"
