@@ -357,6 +357,26 @@ MATRIX: list[Page] = [
         lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
     ),
     Page("evaluation:workspace", "get", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
+    # the world's lot has no report yet: closing one is a 404 for everyone; the others answer with a reason
+    Page("evaluation:report_close", "post", frozenset(), lambda w: {"code": w.tender_code, "lot_code": w.lot_code}),
+    Page(
+        "evaluation:publicity",
+        "post",
+        frozenset({"owner", "agent"}),
+        lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
+    ),
+    Page(
+        "evaluation:award",
+        "post",
+        frozenset({"owner", "agent"}),
+        lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
+    ),
+    Page(
+        "evaluation:contract",
+        "post",
+        frozenset({"owner", "agent"}),
+        lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
+    ),
     Page("evaluation:check_in", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
     # the world's bid is not decrypted and there is no report: nobody may act on them yet
     Page("evaluation:review", "post", frozenset(), lambda w: {"pk": w.committee_id, "bid_id": w.bid_id}),

@@ -59,3 +59,8 @@ def score_form(criteria: list[dict[str, Any]], data: Any = None) -> forms.Form:
     form_class = type("ScoreForm", (forms.Form,), fields)
     form: forms.Form = form_class(data)
     return form
+
+
+class ContractForm(forms.Form):
+    signed_on = forms.DateField(label=_("签订日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(label=_("合同金额（元）"), min_value=Decimal("0.01"), decimal_places=2)

@@ -209,3 +209,32 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return str(self.tender_lot_id)
+
+
+class Contract(models.Model):
+    """The contract signed with the winner, registered on the platform (and published for procurement)."""
+
+    tender_lot = models.OneToOneField(
+        "tendering.TenderLot", verbose_name=_("招标标段"), on_delete=models.PROTECT, related_name="contract"
+    )
+    amount_fen = models.BigIntegerField(_("合同金额（分）"))
+    signed_on = models.DateField(_("签订日期"))
+    registered_at = models.DateTimeField(_("登记时间"))
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    late = models.BooleanField(_("逾期签订"), default=False)
+
+    class Meta:
+        verbose_name = _("合同")
+        verbose_name_plural = _("合同")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_fen__gt=0),
+                name="evaluation_contract_amount_positive",
+                violation_error_message=_("合同金额必须大于零。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.tender_lot_id)

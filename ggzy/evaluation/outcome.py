@@ -9,6 +9,8 @@ other bidder at the same time, and the expert draw's seed is revealed for anyone
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -22,16 +24,18 @@ from ggzy.core.money import format_yuan
 from ggzy.disclosure import services as disclosure_services
 from ggzy.disclosure.choices import NoticeType
 from ggzy.experts import services as experts_services
+from ggzy.jobs import services as jobs_services
 from ggzy.notifications.services import notification_send
 from ggzy.rules import periods
 from ggzy.rules.selectors import rule_get
+from ggzy.tendering import deposits
 from ggzy.tendering import policies as tendering_policies
-from ggzy.tendering.choices import BidStatus
+from ggzy.tendering.choices import BidStatus, SecurityStatus
 from ggzy.tendering.models import Bid, TenderLot
 from ggzy.witness.services import event_record
 
 from .choices import OutcomeStage, ReportStatus
-from .models import Committee, Outcome, Report
+from .models import Committee, Contract, Outcome, Report
 
 
 def _signed_report(tender_lot: TenderLot) -> Report:
@@ -169,6 +173,7 @@ def award_decide(*, actor: User, tender_lot: TenderLot) -> Outcome:
         system=True,
     )
     _tell_bidders(tender_lot, winner)
+    _schedule_after_award(tender_lot, winner, now)
     experts_services.draws_reveal_for_lot(lot=tender_lot.lot)
     event_record(
         action="evaluation.awarded",
@@ -203,3 +208,122 @@ def _tell_bidders(tender_lot: TenderLot, winner: Bid) -> None:
             mobile=user.phone,
             email=user.email,
         )
+
+
+def _refund_all(tender_lot: TenderLot, *, reason: str, key: str, since: dt.datetime, only: set[int] | None) -> None:
+    for security in tender_lot.securities.filter(status=SecurityStatus.CONFIRMED):
+        if only is None or security.organization_id in only:
+            deposits.security_refund_schedule(security=security, reason=reason, key=key, since=since)
+
+
+def _schedule_after_award(tender_lot: TenderLot, winner: Bid, now: dt.datetime) -> None:
+    """Procurement refunds the unsuccessful bidders' security after the award (87号令 art. 38);
+    a job watches the contract deadline (招标投标法 art. 46) and raises an alert when it passes."""
+    if tender_lot.tender.project.trade_type == TradeType.GOVERNMENT_PROCUREMENT:
+        losers = set(
+            tender_lot.securities.exclude(organization_id=winner.bidder_id).values_list("organization_id", flat=True)
+        )
+        _refund_all(
+            tender_lot,
+            reason="unsuccessful",
+            key="gp.unsuccessful_security_refund_working_days",
+            since=now,
+            only=losers,
+        )
+    due = contract_due(tender_lot, now)
+    jobs_services.job_enqueue(
+        name="evaluation.contract_deadline",
+        args={"tender_lot_id": tender_lot.pk},
+        run_at=due,
+        key=f"tender-lot:{tender_lot.pk}:contract-deadline",
+    )
+
+
+def contract_due(tender_lot: TenderLot, awarded_at: dt.datetime) -> dt.datetime:
+    rule = rule_get("tender.contract_sign_days", **_scope(tender_lot))  # type: ignore[arg-type]
+    return periods.period_deadline(clock.local(awarded_at).date(), rule)
+
+
+@transaction.atomic
+def contract_register(*, actor: User, tender_lot: TenderLot, signed_on: dt.date, amount_fen: int) -> Contract:
+    """Register the signed contract; procurement publishes it at once (within the 2 working days of
+    87号令 art. 71 at the latest); the bid securities are refunded within the legal time after it."""
+    tender_lot = lock_instance(tender_lot)
+    tender = tender_lot.tender
+    if not tendering_policies.can_manage(actor, tender):
+        raise PermissionDenied(_("只有招标人或其代理机构可以登记合同。"))
+    outcome = Outcome.objects.filter(tender_lot=tender_lot, stage=OutcomeStage.AWARDED).first()
+    if outcome is None or outcome.winner is None or outcome.awarded_at is None:
+        raise ValidationError(_("确定中标人后才能登记合同。"))
+    if Contract.objects.filter(tender_lot=tender_lot).exists():
+        raise ValidationError(_("本标段的合同已登记。"))
+    now = clock.now()
+    if not clock.local(outcome.awarded_at).date() <= signed_on <= clock.local(now).date():
+        raise ValidationError({"signed_on": _("签订日期应在确定中标人之日与今天之间。")})
+    if amount_fen <= 0:
+        raise ValidationError({"amount_fen": _("合同金额必须大于零。")})
+    due = contract_due(tender_lot, outcome.awarded_at)
+    contract = Contract(
+        tender_lot=tender_lot,
+        amount_fen=amount_fen,
+        signed_on=signed_on,
+        registered_at=now,
+        registered_by=actor,
+        late=clock.end_of_day(signed_on) > due,
+    )
+    contract.full_clean()
+    contract.save()
+    signed_at = clock.end_of_day(signed_on)
+    if tender.project.trade_type == TradeType.GOVERNMENT_PROCUREMENT:
+        _refund_all(
+            tender_lot,
+            reason="contract",
+            key="tender.security_refund_days",
+            since=signed_at,
+            only={outcome.winner.bidder_id},
+        )
+        disclosure_services.notice_publish(
+            actor=None,
+            title=_("{title} {lot} 合同公告").format(title=tender.title, lot=tender_lot.lot.name),
+            notice_type=NoticeType.CONTRACT,
+            trade_type=tender.project.trade_type,
+            region_code=tender.project.region_code,
+            body=_("供应商：{supplier}；合同金额：{amount}元；签订日期：{day}。").format(
+                supplier=outcome.winner.bidder.name, amount=format_yuan(amount_fen), day=signed_on.isoformat()
+            ),
+            project=tender.project,
+            system=True,
+        )
+    else:  # 实施条例 art. 57: the winner's and the others' security within 5 days of the contract
+        _refund_all(tender_lot, reason="contract", key="tender.security_refund_days", since=signed_at, only=None)
+    event_record(
+        action="evaluation.contract_registered",
+        actor=actor,
+        obj=tender_lot,
+        after={"amount_fen": amount_fen, "signed_on": signed_on.isoformat(), "late": contract.late},
+    )
+    return contract
+
+
+@transaction.atomic
+def contract_deadline_check(*, tender_lot_id: int) -> bool:
+    """Job at the contract deadline: without a registered contract, alert the owner side and the
+    supervisor (an overdue step, 招标投标法 art. 46). Returns whether an alert was raised."""
+    tender_lot = TenderLot.objects.select_related("tender__project", "lot").get(pk=tender_lot_id)
+    if Contract.objects.filter(tender_lot=tender_lot).exists():
+        return False
+    project = tender_lot.tender.project
+    organizations = [project.owner_id, project.supervisor_id, *([project.agent_id] if project.agent_id else [])]
+    for user in accounts_selectors.users_of_organizations(organizations):
+        notification_send(
+            topic=f"evaluation.contract_overdue:{tender_lot.pk}:{user.pk}",
+            subject=_("合同签订逾期提醒"),
+            body=_("“{title}”{lot}确定中标人后已超过法定期限仍未登记合同，请尽快签订并登记。").format(
+                title=tender_lot.tender.title, lot=tender_lot.lot.name
+            ),
+            recipient=user,
+            mobile=user.phone,
+            email=user.email,
+        )
+    event_record(action="evaluation.contract_overdue", obj=tender_lot, after={"lot": tender_lot.lot.code})
+    return True

@@ -1,1 +1,10 @@
-"""Evaluation (评标评审): built in the tendering part 2 issue; the scoring formulas come first (scoring.py)."""
+"""Background jobs of the evaluation app."""
+
+from ggzy.jobs.registry import task
+
+from . import outcome
+
+
+@task("evaluation.contract_deadline")
+def contract_deadline(*, tender_lot_id: int) -> None:
+    outcome.contract_deadline_check(tender_lot_id=tender_lot_id)

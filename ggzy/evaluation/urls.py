@@ -6,6 +6,10 @@ app_name = "evaluation"
 
 urlpatterns = [
     path("tenders/<str:code>/lots/<str:lot_code>/committee/", views.committee_form, name="committee_form"),
+    path("tenders/<str:code>/lots/<str:lot_code>/report/close/", views.report_close, name="report_close"),
+    path("tenders/<str:code>/lots/<str:lot_code>/publicity/", views.publicity, name="publicity"),
+    path("tenders/<str:code>/lots/<str:lot_code>/award/", views.award, name="award"),
+    path("tenders/<str:code>/lots/<str:lot_code>/contract/", views.contract, name="contract"),
     path("committees/<int:pk>/", views.workspace, name="workspace"),
     path("committees/<int:pk>/check-in/", views.check_in, name="check_in"),
     path("committees/<int:pk>/bids/<int:bid_id>/files/<path:name>", views.bid_file, name="bid_file"),

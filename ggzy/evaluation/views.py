@@ -20,9 +20,9 @@ from ggzy.tendering import policies as tendering_policies
 from ggzy.tendering import selectors as tendering_selectors
 from ggzy.tendering.models import Bid, TenderLot
 
-from . import selectors, services
-from .forms import CommitteeForm, ReviewForm, SignForm, score_form
-from .models import Committee, Report
+from . import outcome, selectors, services
+from .forms import CommitteeForm, ContractForm, ReviewForm, SignForm, score_form
+from .models import Committee, Contract, Outcome, Report
 
 
 def _tender_lot(request: AuthedRequest, code: str, lot_code: str) -> TenderLot:
@@ -59,6 +59,10 @@ def committee_form(request: AuthedRequest, code: str, lot_code: str) -> HttpResp
         "members": committee.members.filter(is_active=True).count() if committee else 0,
         "checked_in": committee.members.filter(is_active=True, checked_in_at__isnull=False).count() if committee else 0,
         "draw": experts_selectors.complete_draw_for_lot(tender_lot.lot_id),
+        "report": Report.objects.filter(committee__tender_lot=tender_lot).first(),
+        "outcome": Outcome.objects.filter(tender_lot=tender_lot).select_related("winner__bidder").first(),
+        "contract": Contract.objects.filter(tender_lot=tender_lot).first(),
+        "contract_form": ContractForm(),
     }
     return render(request, "evaluation/committee_form.html", context)
 
@@ -207,3 +211,69 @@ def report_sign(request: AuthedRequest, pk: int) -> HttpResponse:
         invalid=_("请选择是否同意评标结果。"),
     )
     return redirect("evaluation:workspace", pk=pk)
+
+
+def _managed_lot(request: AuthedRequest, code: str, lot_code: str) -> TenderLot:
+    tender_lot = _tender_lot(request, code, lot_code)
+    if not tendering_policies.can_manage(request.user, tender_lot.tender):
+        raise PermissionDenied
+    return tender_lot
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def report_close(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse:
+    tender_lot = _managed_lot(request, code, lot_code)
+    report = get_object_or_404(Report, committee__tender_lot=tender_lot)
+    form_submit(
+        request,
+        None,
+        lambda _data: services.report_close(actor=request.user, report=report),
+        success=_("未签字且未书面说明理由的成员已记为同意，评标报告完成。"),
+    )
+    return redirect("evaluation:committee_form", code=code, lot_code=lot_code)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def publicity(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse:
+    tender_lot = _managed_lot(request, code, lot_code)
+    form_submit(
+        request,
+        None,
+        lambda _data: outcome.publicity_start(actor=request.user, tender_lot=tender_lot),
+        success=_("中标候选人已公示。"),
+    )
+    return redirect("evaluation:committee_form", code=code, lot_code=lot_code)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def award(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse:
+    tender_lot = _managed_lot(request, code, lot_code)
+    form_submit(
+        request,
+        None,
+        lambda _data: outcome.award_decide(actor=request.user, tender_lot=tender_lot),
+        success=_("中标人已确定，中标通知书和中标结果已同时发出。"),
+    )
+    return redirect("evaluation:committee_form", code=code, lot_code=lot_code)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def contract(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse:
+    tender_lot = _managed_lot(request, code, lot_code)
+    form_submit(
+        request,
+        ContractForm(request.POST),
+        lambda data: outcome.contract_register(
+            actor=request.user,
+            tender_lot=tender_lot,
+            signed_on=data["signed_on"],
+            amount_fen=int(data["amount"] * 100),
+        ),
+        success=_("合同已登记。"),
+        invalid=_("请填写签订日期和合同金额。"),
+    )
+    return redirect("evaluation:committee_form", code=code, lot_code=lot_code)

@@ -39,6 +39,24 @@ def _key(bidder: SealingBidder, bid) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _pay(tender_lot, bidder, reference):
+    import json
+
+    from ggzy.tendering import deposits
+
+    payment = {
+        "event": "paid",
+        "reference": reference,
+        "lot_code": tender_lot.lot.code,
+        "payer_uscc": bidder.uscc,
+        "amount_fen": 2_000_000,
+        "method": "bank_transfer",
+        "payer_account": f"6222{reference}",
+    }
+    body = json.dumps(payment).encode()
+    deposits.bank_callback(body=body, signature=deposits.callback_signature(body))
+
+
 def _terms(agent):
     def set_terms(tender):
         services.terms_set(
@@ -111,6 +129,7 @@ def test_reviews_and_scores_rank_the_candidates_with_the_sme_deduction(tmp_path)
             bidder.user.save(update_fields=["email"])
             sealed = bidder.seal(tmp_path / name, lot=tender_lot, opening_data=data)
             placed[name] = (bidder, bids.bid_submit(actor=bidder.user, tender_lot=tender_lot, envelope=sealed.path))
+            _pay(tender_lot, bidder, f"BK-{name}")
         traveller.move_to(DEADLINE)
         jobs_services.run_due_jobs()
         for bidder, bid in placed.values():
@@ -205,6 +224,28 @@ def test_reviews_and_scores_rank_the_candidates_with_the_sme_deduction(tmp_path)
     assert {n.subject for n in letters if n.recipient.organization_id == bid_a.bidder_id} == {"中标结果通知"}
     assert experts_selectors.replay_get(draw.pk).problems == []
 
+    # refunds: the unsuccessful bidders' security at once after the award (5 working days)
+    from ggzy.tendering.models import BidSecurity
+
+    securities = {s.reference: s for s in BidSecurity.objects.filter(tender_lot=tender_lot)}
+    assert securities["BK-B"].status == "confirmed"
+    assert {securities["BK-A"].status, securities["BK-C"].status} == {"refund_due"}
+    assert clock.local(securities["BK-A"].refund_due).date() == dt.date(2026, 12, 8)  # Tue 1 Dec + 5 working days
+
+    # the contract: registered, published, and the winner's security falls due
+    with time_machine.travel(EVALUATION + dt.timedelta(days=3), tick=False):
+        with pytest.raises(ValidationError, match="签订日期"):
+            outcome.contract_register(
+                actor=agent, tender_lot=tender_lot, signed_on=dt.date(2026, 11, 1), amount_fen=105_000_000
+            )
+        outcome.contract_register(
+            actor=agent, tender_lot=tender_lot, signed_on=dt.date(2026, 12, 3), amount_fen=105_000_000
+        )
+    securities["BK-B"].refresh_from_db()
+    assert securities["BK-B"].status == "refund_due"
+    contract_notice = Notice.objects.get(notice_type="contract", project=tender_lot.tender.project)
+    assert "1,050,000.00" in contract_notice.body
+
 
 def _works_world(traveller, tmp_path):
     manager = pool_manager()
@@ -280,6 +321,21 @@ def test_construction_publishes_the_candidates_for_three_days_before_the_award(t
         traveller.move_to(started.publicity_ends_at)
         decided = outcome.award_decide(actor=agent, tender_lot=tender_lot)
     assert decided.winner == placed[0][1]  # lowest price: 100 × 40% + 50 = 90, the best total
+    # no contract within 30 days: the owner side and the supervisor are alerted
+    from ggzy.jobs import services as job_runner
+    from ggzy.notifications.models import Notification
+    from ggzy.witness.models import WitnessEvent
+
+    agent.email = "agent@example.cn"
+    agent.save(update_fields=["email"])
+    due = outcome.contract_due(tender_lot, decided.awarded_at)
+    with time_machine.travel(due - dt.timedelta(seconds=1), tick=False):
+        job_runner.run_due_jobs()
+    assert not WitnessEvent.objects.filter(action="evaluation.contract_overdue").exists()
+    with time_machine.travel(due, tick=False):
+        job_runner.run_due_jobs()
+    assert WitnessEvent.objects.filter(action="evaluation.contract_overdue").count() == 1
+    assert Notification.objects.filter(topic=f"evaluation.contract_overdue:{tender_lot.pk}:{agent.pk}").exists()
     award = Notice.objects.get(notice_type="award", project=tender_lot.tender.project)
     assert "评审专家名单" not in award.body  # construction does not publish the names
 
@@ -318,3 +374,41 @@ def test_members_review_score_and_sign_on_the_workspace_page(tmp_path):
         report.refresh_from_db()
         assert report.status == ReportStatus.SIGNED
         assert report.signatures.get(agreed=False).dissent == "评分偏高"
+
+
+def test_the_owner_side_closes_the_report_publishes_awards_and_registers_the_contract_on_pages(tmp_path):
+    from django.urls import reverse
+
+    from ggzy.core.testing.parties import signed_in_client
+    from ggzy.evaluation.models import Contract, Outcome, Report
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        agent, tender_lot, _pool, placed, draw, committee, members = _works_world(traveller, tmp_path)
+        for user in members:
+            for _bidder, bid in placed:
+                services.review_record(actor=user, committee=committee, bid=bid, compliant=True)
+                services.score_record(actor=user, committee=committee, bid=bid, points={"plan": Decimal(50)})
+        services.report_draft(actor=members[0], committee=committee)
+        traveller.move_to(draw.evaluation_ends_at)
+        client = signed_in_client(agent)
+        args = {"code": tender_lot.tender.code, "lot_code": tender_lot.lot.code}
+        page_url = reverse("evaluation:committee_form", kwargs=args)
+        assert "完成评标报告" in client.get(page_url).content.decode()
+        client.post(reverse("evaluation:report_close", kwargs=args))
+        assert Report.objects.get(committee=committee).status == "signed"
+        client.post(reverse("evaluation:award", kwargs=args))  # refused: not published yet
+        assert not Outcome.objects.exists()
+        client.post(reverse("evaluation:publicity", kwargs=args))
+        outcome_row = Outcome.objects.get(tender_lot=tender_lot)
+        traveller.move_to(outcome_row.publicity_ends_at)
+        client = signed_in_client(agent)
+        client.post(reverse("evaluation:award", kwargs=args))
+        outcome_row.refresh_from_db()
+        assert outcome_row.winner == placed[0][1]
+        response = client.post(
+            reverse("evaluation:contract", kwargs=args), {"signed_on": "2026-12-03", "amount": "900000.00"}
+        )
+        assert response.status_code == 302
+        contract = Contract.objects.get(tender_lot=tender_lot)
+        assert contract.amount_fen == 90_000_000 and not contract.late
+        assert "合同已登记" in client.get(page_url).content.decode()
