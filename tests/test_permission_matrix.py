@@ -365,6 +365,20 @@ MATRIX: list[Page] = [
         frozenset({"owner", "agent"}),
         lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
     ),
+    Page("evaluation:result", "get", ALL, lambda w: {"code": w.tender_code, "lot_code": w.lot_code}),
+    Page(
+        "evaluation:objection_raise",
+        "post",
+        frozenset({"bidder"}),
+        lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
+    ),
+    # no objection exists in the world: answering is a 404 for everyone
+    Page(
+        "evaluation:objection_answer",
+        "post",
+        frozenset(),
+        lambda w: {"code": w.tender_code, "lot_code": w.lot_code, "pk": 999999},
+    ),
     Page(
         "evaluation:award",
         "post",

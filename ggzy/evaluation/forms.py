@@ -64,3 +64,11 @@ def score_form(criteria: list[dict[str, Any]], data: Any = None) -> forms.Form:
 class ContractForm(forms.Form):
     signed_on = forms.DateField(label=_("签订日期"), widget=forms.DateInput(attrs={"type": "date"}))
     amount = forms.DecimalField(label=_("合同金额（元）"), min_value=Decimal("0.01"), decimal_places=2)
+
+
+class ObjectionForm(forms.Form):
+    text = forms.CharField(label=_("异议内容"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("答复"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)

@@ -238,3 +238,27 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return str(self.tender_lot_id)
+
+
+class PublicityObjection(models.Model):
+    """An objection to the evaluation result during the candidates' publicity (实施条例 art. 54)."""
+
+    tender_lot = models.ForeignKey(
+        "tendering.TenderLot", verbose_name=_("招标标段"), on_delete=models.PROTECT, related_name="publicity_objections"
+    )
+    objector = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("异议人"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("异议内容"))
+    raised_at = models.DateTimeField(_("提出时间"))
+    answer_due = models.DateTimeField(_("答复期限"))
+    answer = models.TextField(_("答复"), blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("评标结果异议")
+        verbose_name_plural = _("评标结果异议")
+        ordering = ["raised_at"]
+
+    def __str__(self) -> str:
+        return f"{self.tender_lot_id}:{self.pk}"

@@ -35,7 +35,7 @@ from ggzy.tendering.models import Bid, TenderLot
 from ggzy.witness.services import event_record
 
 from .choices import OutcomeStage, ReportStatus
-from .models import Committee, Contract, Outcome, Report
+from .models import Committee, Contract, Outcome, PublicityObjection, Report
 
 
 def _signed_report(tender_lot: TenderLot) -> Report:
@@ -141,6 +141,8 @@ def award_decide(*, actor: User, tender_lot: TenderLot) -> Outcome:
     if not procurement:
         if outcome is None or outcome.publicity_ends_at is None:
             raise ValidationError(_("中标候选人公示后才能确定中标人。"))
+        if PublicityObjection.objects.filter(tender_lot=tender_lot, answered_at__isnull=True).exists():
+            raise ValidationError(_("有未答复的异议，答复前暂停招标投标活动（招标投标法实施条例第五十四条）。"))
         if now < outcome.publicity_ends_at:
             raise ValidationError(
                 _("公示期至{end}，公示期满后才能确定中标人。").format(
@@ -327,3 +329,52 @@ def contract_deadline_check(*, tender_lot_id: int) -> bool:
         )
     event_record(action="evaluation.contract_overdue", obj=tender_lot, after={"lot": tender_lot.lot.code})
     return True
+
+
+@transaction.atomic
+def publicity_objection_raise(*, actor: User, tender_lot: TenderLot, text: str) -> PublicityObjection:
+    """A bidder objects to the result during the publicity; the award waits for the answer."""
+    tender_lot = lock_instance(tender_lot)
+    outcome = Outcome.objects.filter(tender_lot=tender_lot, stage=OutcomeStage.PUBLICITY).first()
+    bidder_ids = set(
+        Bid.objects.filter(tender_lot=tender_lot, status=BidStatus.SUBMITTED).values_list("bidder_id", flat=True)
+    )
+    if actor.organization_id not in bidder_ids:
+        raise PermissionDenied(_("只有本标段的投标人可以对评标结果提出异议。"))
+    now = clock.now()
+    if outcome is None or outcome.publicity_ends_at is None or now > outcome.publicity_ends_at:
+        raise ValidationError(_("对评标结果的异议应当在中标候选人公示期间提出。"))
+    if not text.strip():
+        raise ValidationError({"text": _("请填写异议内容。")})
+    rule = rule_get("tender.candidate_objection_answer_days", **_scope(tender_lot))  # type: ignore[arg-type]
+    objection = PublicityObjection(
+        tender_lot=tender_lot,
+        objector_id=actor.organization_id,
+        text=text.strip(),
+        raised_at=now,
+        answer_due=periods.period_deadline(clock.local(now).date(), rule),
+    )
+    objection.full_clean()
+    objection.save()
+    event_record(action="evaluation.objection_raised", actor=actor, obj=tender_lot, after={"due": objection.answer_due})
+    return objection
+
+
+@transaction.atomic
+def publicity_objection_answer(*, actor: User, objection: PublicityObjection, answer: str) -> PublicityObjection:
+    objection = lock_instance(objection)
+    if not tendering_policies.can_manage(actor, objection.tender_lot.tender):
+        raise PermissionDenied(_("只有招标人或其代理机构可以答复异议。"))
+    if objection.answered_at is not None:
+        raise ValidationError(_("该异议已答复。"))
+    if not answer.strip():
+        raise ValidationError({"answer": _("请填写答复内容。")})
+    objection.answer, objection.answered_at = answer.strip(), clock.now()
+    objection.save(update_fields=["answer", "answered_at"])
+    event_record(
+        action="evaluation.objection_answered",
+        actor=actor,
+        obj=objection.tender_lot,
+        after={"late": objection.answered_at > objection.answer_due},
+    )
+    return objection

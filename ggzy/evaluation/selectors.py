@@ -194,3 +194,19 @@ def points_of(member: Member | None) -> dict[int, dict[str, Any]]:
     for row in MemberScore.objects.filter(member=member):
         points.setdefault(row.bid_id, {})[row.criterion] = row.points
     return points
+
+
+def public_candidates(tender_lot: TenderLot) -> list[dict[str, Any]]:
+    """The candidates once they are published (the publicity has started), otherwise nothing."""
+    from .models import Outcome, Report
+
+    if not Outcome.objects.filter(tender_lot=tender_lot).exists():
+        return []
+    report = Report.objects.filter(committee__tender_lot=tender_lot).first()
+    if report is None:
+        return []
+    rows = {row["bid"]: row for row in report.results["rows"]}
+    return [
+        {"place": c["place"], "bidder": rows[c["bid"]]["bidder"], "price_fen": rows[c["bid"]]["price_fen"]}
+        for c in report.results["candidates"]
+    ]

@@ -10,6 +10,13 @@ urlpatterns = [
     path("tenders/<str:code>/lots/<str:lot_code>/publicity/", views.publicity, name="publicity"),
     path("tenders/<str:code>/lots/<str:lot_code>/award/", views.award, name="award"),
     path("tenders/<str:code>/lots/<str:lot_code>/contract/", views.contract, name="contract"),
+    path("tenders/<str:code>/lots/<str:lot_code>/result/", views.result, name="result"),
+    path("tenders/<str:code>/lots/<str:lot_code>/objections/", views.objection_raise, name="objection_raise"),
+    path(
+        "tenders/<str:code>/lots/<str:lot_code>/objections/<int:pk>/answer/",
+        views.objection_answer,
+        name="objection_answer",
+    ),
     path("committees/<int:pk>/", views.workspace, name="workspace"),
     path("committees/<int:pk>/check-in/", views.check_in, name="check_in"),
     path("committees/<int:pk>/bids/<int:bid_id>/files/<path:name>", views.bid_file, name="bid_file"),

@@ -5,14 +5,14 @@ from __future__ import annotations
 import mimetypes
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ggzy.accounts import selectors as accounts_selectors
-from ggzy.accounts.decorators import AuthedRequest, capability_required, login_required
-from ggzy.accounts.policies import Capability
+from ggzy.accounts.decorators import AuthedRequest, capability_required, login_required, public
+from ggzy.accounts.policies import Capability, has
 from ggzy.core.forms import form_submit
 from ggzy.experts import selectors as experts_selectors
 from ggzy.tendering import opening as tendering_opening
@@ -21,8 +21,8 @@ from ggzy.tendering import selectors as tendering_selectors
 from ggzy.tendering.models import Bid, TenderLot
 
 from . import outcome, selectors, services
-from .forms import CommitteeForm, ContractForm, ReviewForm, SignForm, score_form
-from .models import Committee, Contract, Outcome, Report
+from .forms import AnswerForm, CommitteeForm, ContractForm, ObjectionForm, ReviewForm, SignForm, score_form
+from .models import Committee, Contract, Outcome, PublicityObjection, Report
 
 
 def _tender_lot(request: AuthedRequest, code: str, lot_code: str) -> TenderLot:
@@ -63,6 +63,8 @@ def committee_form(request: AuthedRequest, code: str, lot_code: str) -> HttpResp
         "outcome": Outcome.objects.filter(tender_lot=tender_lot).select_related("winner__bidder").first(),
         "contract": Contract.objects.filter(tender_lot=tender_lot).first(),
         "contract_form": ContractForm(),
+        "objections": PublicityObjection.objects.filter(tender_lot=tender_lot).select_related("objector"),
+        "answer_form": AnswerForm(),
     }
     return render(request, "evaluation/committee_form.html", context)
 
@@ -275,5 +277,51 @@ def contract(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse:
         ),
         success=_("合同已登记。"),
         invalid=_("请填写签订日期和合同金额。"),
+    )
+    return redirect("evaluation:committee_form", code=code, lot_code=lot_code)
+
+
+@public
+def result(request: HttpRequest, code: str, lot_code: str) -> HttpResponse:
+    """The lot's publicity and result as everyone may see them; bidders object here."""
+    tender = tendering_selectors.tender_get_for(request.user, code)
+    tender_lot = get_object_or_404(TenderLot.objects.select_related("lot"), tender=tender, lot__code=lot_code)
+    outcome_row = Outcome.objects.filter(tender_lot=tender_lot).select_related("winner__bidder").first()
+    is_bidder = has(request.user, Capability.BID_SUBMIT) and tendering_selectors.is_lot_bidder(request.user, tender_lot)
+    context = {
+        "tender_lot": tender_lot,
+        "outcome": outcome_row,
+        "candidates": selectors.public_candidates(tender_lot),
+        "can_object": is_bidder and outcome_row is not None and outcome_row.stage == "publicity",
+        "form": ObjectionForm(),
+    }
+    return render(request, "evaluation/result.html", context)
+
+
+@capability_required(Capability.BID_SUBMIT)
+@require_POST
+def objection_raise(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse:
+    tender_lot = _tender_lot(request, code, lot_code)
+    form_submit(
+        request,
+        ObjectionForm(request.POST),
+        lambda data: outcome.publicity_objection_raise(actor=request.user, tender_lot=tender_lot, text=data["text"]),
+        success=_("异议已提交；答复前暂停确定中标人。"),
+        invalid=_("请填写异议内容。"),
+    )
+    return redirect("evaluation:result", code=code, lot_code=lot_code)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def objection_answer(request: AuthedRequest, code: str, lot_code: str, pk: int) -> HttpResponse:
+    tender_lot = _managed_lot(request, code, lot_code)
+    objection = get_object_or_404(PublicityObjection, pk=pk, tender_lot=tender_lot)
+    form_submit(
+        request,
+        AnswerForm(request.POST),
+        lambda data: outcome.publicity_objection_answer(actor=request.user, objection=objection, answer=data["answer"]),
+        success=_("异议已答复。"),
+        invalid=_("请填写答复内容。"),
     )
     return redirect("evaluation:committee_form", code=code, lot_code=lot_code)

@@ -151,3 +151,12 @@ def opened_files(bid: Bid) -> list[Path]:
     if not root.is_dir():
         return []
     return sorted(path.relative_to(root) for path in root.rglob("*") if path.is_file())
+
+
+def is_lot_bidder(user: Any, tender_lot: TenderLot) -> bool:
+    return bool(
+        getattr(user, "organization_id", None)
+        and Bid.objects.filter(
+            tender_lot=tender_lot, bidder_id=user.organization_id, status=BidStatus.SUBMITTED
+        ).exists()
+    )

@@ -318,7 +318,18 @@ def test_construction_publishes_the_candidates_for_three_days_before_the_award(t
         traveller.move_to(started.publicity_ends_at - dt.timedelta(seconds=1))
         with pytest.raises(ValidationError, match="公示期满后"):
             outcome.award_decide(actor=agent, tender_lot=tender_lot)
+        objection = outcome.publicity_objection_raise(
+            actor=placed[1][0].user, tender_lot=tender_lot, text="第一名的项目经理有在建工程"
+        )
+        with pytest.raises(PermissionDenied):
+            outcome.publicity_objection_raise(actor=make_user(Role.BIDDER), tender_lot=tender_lot, text="x")
         traveller.move_to(started.publicity_ends_at)
+        with pytest.raises(ValidationError, match="未答复的异议"):
+            outcome.award_decide(actor=agent, tender_lot=tender_lot)
+        traveller.shift(dt.timedelta(seconds=1))
+        with pytest.raises(ValidationError, match="公示期间提出"):
+            outcome.publicity_objection_raise(actor=placed[2][0].user, tender_lot=tender_lot, text="迟到的异议")
+        outcome.publicity_objection_answer(actor=agent, objection=objection, answer="经核查，该项目经理已完成交工")
         decided = outcome.award_decide(actor=agent, tender_lot=tender_lot)
     assert decided.winner == placed[0][1]  # lowest price: 100 × 40% + 50 = 90, the best total
     # no contract within 30 days: the owner side and the supervisor are alerted
@@ -377,10 +388,11 @@ def test_members_review_score_and_sign_on_the_workspace_page(tmp_path):
 
 
 def test_the_owner_side_closes_the_report_publishes_awards_and_registers_the_contract_on_pages(tmp_path):
+    from django.test import Client
     from django.urls import reverse
 
     from ggzy.core.testing.parties import signed_in_client
-    from ggzy.evaluation.models import Contract, Outcome, Report
+    from ggzy.evaluation.models import Contract, Outcome, PublicityObjection, Report
 
     with time_machine.travel(NOW, tick=False) as traveller:
         agent, tender_lot, _pool, placed, draw, committee, members = _works_world(traveller, tmp_path)
@@ -400,7 +412,21 @@ def test_the_owner_side_closes_the_report_publishes_awards_and_registers_the_con
         assert not Outcome.objects.exists()
         client.post(reverse("evaluation:publicity", kwargs=args))
         outcome_row = Outcome.objects.get(tender_lot=tender_lot)
+        result_url = reverse("evaluation:result", kwargs=args)
+        public_page = Client().get(result_url).content.decode()
+        assert placed[0][0].user.organization.name in public_page and "对评标结果提出异议" not in public_page
+        objector = signed_in_client(placed[1][0].user)
+        assert "对评标结果提出异议" in objector.get(result_url).content.decode()
+        objector.post(reverse("evaluation:objection_raise", kwargs=args), {"text": "第一名资格存疑"})
+        objection = PublicityObjection.objects.get(tender_lot=tender_lot)
         traveller.move_to(outcome_row.publicity_ends_at)
+        client = signed_in_client(agent)
+        client.post(reverse("evaluation:award", kwargs=args))
+        outcome_row.refresh_from_db()
+        assert outcome_row.winner is None  # suspended until the objection is answered
+        client.post(
+            reverse("evaluation:objection_answer", kwargs={**args, "pk": objection.pk}), {"answer": "经核查资格合格"}
+        )
         client = signed_in_client(agent)
         client.post(reverse("evaluation:award", kwargs=args))
         outcome_row.refresh_from_db()
