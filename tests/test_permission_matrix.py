@@ -365,6 +365,19 @@ MATRIX: list[Page] = [
         frozenset({"owner", "agent"}),
         lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
     ),
+    # no signed report / no award in the world: both answer the owner side with a reason
+    Page(
+        "evaluation:candidate_exclude",
+        "post",
+        frozenset({"owner", "agent"}),
+        lambda w: {"code": w.tender_code, "lot_code": w.lot_code, "bid_id": w.bid_id},
+    ),
+    Page(
+        "evaluation:supervisor_report",
+        "post",
+        frozenset({"owner", "agent"}),
+        lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
+    ),
     Page("evaluation:result", "get", ALL, lambda w: {"code": w.tender_code, "lot_code": w.lot_code}),
     Page(
         "evaluation:objection_raise",

@@ -72,3 +72,11 @@ class ObjectionForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("答复"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class ExclusionForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=500)
+
+
+class SupervisorReportForm(forms.Form):
+    summary = forms.CharField(label=_("报告内容"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)

@@ -262,3 +262,43 @@ class PublicityObjection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tender_lot_id}:{self.pk}"
+
+
+class CandidateExclusion(models.Model):
+    """A candidate that withdrew, failed the pre-award review or broke the law before the award
+    (实施条例 art. 55): the next candidate in the ranking may be awarded, or the owner re-tenders."""
+
+    tender_lot = models.ForeignKey(
+        "tendering.TenderLot", verbose_name=_("招标标段"), on_delete=models.PROTECT, related_name="+"
+    )
+    bid = models.OneToOneField("tendering.Bid", verbose_name=_("投标文件"), on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("原因"), max_length=500)
+    excluded_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("中标候选人变动")
+        verbose_name_plural = _("中标候选人变动")
+
+    def __str__(self) -> str:
+        return f"{self.tender_lot_id}:{self.bid_id}"
+
+
+class SupervisorReport(models.Model):
+    """The written report to the supervisory authority after the award (招标投标法 art. 47)."""
+
+    tender_lot = models.OneToOneField(
+        "tendering.TenderLot", verbose_name=_("招标标段"), on_delete=models.PROTECT, related_name="supervisor_report"
+    )
+    filed_at = models.DateTimeField(_("提交时间"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.TextField(_("报告内容"))
+    late = models.BooleanField(_("逾期提交"), default=False)
+
+    class Meta:
+        verbose_name = _("招标投标情况书面报告")
+        verbose_name_plural = _("招标投标情况书面报告")
+
+    def __str__(self) -> str:
+        return str(self.tender_lot_id)

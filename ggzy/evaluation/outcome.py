@@ -27,7 +27,7 @@ from ggzy.experts import services as experts_services
 from ggzy.jobs import services as jobs_services
 from ggzy.notifications.services import notification_send
 from ggzy.rules import periods
-from ggzy.rules.selectors import rule_get
+from ggzy.rules.selectors import RuleMissing, rule_get
 from ggzy.tendering import deposits
 from ggzy.tendering import policies as tendering_policies
 from ggzy.tendering.choices import BidStatus, SecurityStatus
@@ -35,7 +35,15 @@ from ggzy.tendering.models import Bid, TenderLot
 from ggzy.witness.services import event_record
 
 from .choices import OutcomeStage, ReportStatus
-from .models import Committee, Contract, Outcome, PublicityObjection, Report
+from .models import (
+    CandidateExclusion,
+    Committee,
+    Contract,
+    Outcome,
+    PublicityObjection,
+    Report,
+    SupervisorReport,
+)
 
 
 def _signed_report(tender_lot: TenderLot) -> Report:
@@ -151,7 +159,7 @@ def award_decide(*, actor: User, tender_lot: TenderLot) -> Outcome:
             )
     if not report.results["candidates"]:
         raise ValidationError(_("评标报告没有推荐中标候选人。"))
-    winner = Bid.objects.select_related("bidder").get(pk=report.results["candidates"][0]["bid"])
+    winner = _award_candidate(report, tender_lot)
     if outcome is None:
         outcome = Outcome(tender_lot=tender_lot, stage=OutcomeStage.AWARDED)
     outcome.stage, outcome.winner, outcome.awarded_at = OutcomeStage.AWARDED, winner, now
@@ -231,6 +239,17 @@ def _schedule_after_award(tender_lot: TenderLot, winner: Bid, now: dt.datetime) 
             key="gp.unsuccessful_security_refund_working_days",
             since=now,
             only=losers,
+        )
+    try:
+        report_due = supervisor_report_due(tender_lot, now)
+    except RuleMissing:
+        pass  # no written report to the supervisor is required for this procedure
+    else:
+        jobs_services.job_enqueue(
+            name="evaluation.supervisor_report_deadline",
+            args={"tender_lot_id": tender_lot.pk},
+            run_at=report_due,
+            key=f"tender-lot:{tender_lot.pk}:supervisor-report-deadline",
         )
     due = contract_due(tender_lot, now)
     jobs_services.job_enqueue(
@@ -378,3 +397,105 @@ def publicity_objection_answer(*, actor: User, objection: PublicityObjection, an
         after={"late": objection.answered_at > objection.answer_due},
     )
     return objection
+
+
+@transaction.atomic
+def candidate_exclude(*, actor: User, tender_lot: TenderLot, bid: Bid, reason: str) -> CandidateExclusion:
+    """Before the award: a candidate gave up, failed the pre-award review or was found to break the
+    law. The award then goes to the next candidate in the ranking, or the owner re-tenders."""
+    tender_lot = lock_instance(tender_lot)
+    if not tendering_policies.can_manage(actor, tender_lot.tender):
+        raise PermissionDenied(_("只有招标人或其代理机构可以办理。"))
+    report = _signed_report(tender_lot)
+    if Outcome.objects.filter(tender_lot=tender_lot, stage=OutcomeStage.AWARDED).exists():
+        raise ValidationError(_("中标人已确定。"))
+    if bid.pk not in {c["bid"] for c in report.results["candidates"]}:
+        raise ValidationError(_("该投标人不是中标候选人。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明原因。")})
+    exclusion = CandidateExclusion(tender_lot=tender_lot, bid=bid, reason=reason.strip(), excluded_at=clock.now())
+    exclusion.full_clean()
+    exclusion.save()
+    event_record(
+        action="evaluation.candidate_excluded",
+        actor=actor,
+        obj=tender_lot,
+        after={"commitment": bid.commitment, "reason": exclusion.reason},
+    )
+    return exclusion
+
+
+def _award_candidate(report: Report, tender_lot: TenderLot) -> Bid:
+    excluded = set(CandidateExclusion.objects.filter(tender_lot=tender_lot).values_list("bid_id", flat=True))
+    for candidate in report.results["candidates"]:
+        if candidate["bid"] not in excluded:
+            return Bid.objects.select_related("bidder").get(pk=candidate["bid"])
+    raise ValidationError(_("已没有可以确定为中标人的候选人，招标人应当依法重新招标。"))
+
+
+@transaction.atomic
+def supervisor_report_file(*, actor: User, tender_lot: TenderLot, summary: str) -> SupervisorReport:
+    """招标投标法 art. 47: the owner reports to the supervisor in writing within the legal time of
+    the award; the report is filed on the platform and the supervisor's staff are told."""
+    tender_lot = lock_instance(tender_lot)
+    tender = tender_lot.tender
+    if not tendering_policies.can_manage(actor, tender):
+        raise PermissionDenied(_("只有招标人或其代理机构可以提交书面报告。"))
+    awarded = Outcome.objects.filter(tender_lot=tender_lot, stage=OutcomeStage.AWARDED).first()
+    if awarded is None or awarded.awarded_at is None:
+        raise ValidationError(_("确定中标人后才能提交招标投标情况书面报告。"))
+    if SupervisorReport.objects.filter(tender_lot=tender_lot).exists():
+        raise ValidationError(_("书面报告已提交。"))
+    if not summary.strip():
+        raise ValidationError({"summary": _("请填写报告内容。")})
+    now = clock.now()
+    filed = SupervisorReport(
+        tender_lot=tender_lot,
+        filed_at=now,
+        filed_by=actor,
+        summary=summary.strip(),
+        late=now > supervisor_report_due(tender_lot, awarded.awarded_at),
+    )
+    filed.full_clean()
+    filed.save()
+    for user in accounts_selectors.users_of_organizations([tender.project.supervisor_id]):
+        notification_send(
+            topic=f"evaluation.supervisor_report:{tender_lot.pk}:{user.pk}",
+            subject=_("招标投标情况书面报告"),
+            body=_("“{title}”{lot}的招标人已提交招标投标情况书面报告，请登录平台查阅。").format(
+                title=tender.title, lot=tender_lot.lot.name
+            ),
+            recipient=user,
+            mobile=user.phone,
+            email=user.email,
+        )
+    event_record(action="evaluation.supervisor_report_filed", actor=actor, obj=tender_lot, after={"late": filed.late})
+    return filed
+
+
+def supervisor_report_due(tender_lot: TenderLot, awarded_at: dt.datetime) -> dt.datetime:
+    rule = rule_get("tender.report_to_supervisor_days", **_scope(tender_lot))  # type: ignore[arg-type]
+    return periods.period_deadline(clock.local(awarded_at).date(), rule)
+
+
+@transaction.atomic
+def supervisor_report_deadline_check(*, tender_lot_id: int) -> bool:
+    """Job at the deadline of the written report: alert the owner side and the supervisor."""
+    tender_lot = TenderLot.objects.select_related("tender__project", "lot").get(pk=tender_lot_id)
+    if SupervisorReport.objects.filter(tender_lot=tender_lot).exists():
+        return False
+    project = tender_lot.tender.project
+    organizations = [project.owner_id, project.supervisor_id, *([project.agent_id] if project.agent_id else [])]
+    for user in accounts_selectors.users_of_organizations(organizations):
+        notification_send(
+            topic=f"evaluation.supervisor_report_overdue:{tender_lot.pk}:{user.pk}",
+            subject=_("书面报告逾期提醒"),
+            body=_("“{title}”{lot}确定中标人后已超过法定期限，招标人仍未提交招标投标情况书面报告。").format(
+                title=tender_lot.tender.title, lot=tender_lot.lot.name
+            ),
+            recipient=user,
+            mobile=user.phone,
+            email=user.email,
+        )
+    event_record(action="evaluation.supervisor_report_overdue", obj=tender_lot, after={"lot": tender_lot.lot.code})
+    return True

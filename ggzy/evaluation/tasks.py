@@ -8,3 +8,8 @@ from . import outcome
 @task("evaluation.contract_deadline")
 def contract_deadline(*, tender_lot_id: int) -> None:
     outcome.contract_deadline_check(tender_lot_id=tender_lot_id)
+
+
+@task("evaluation.supervisor_report_deadline")
+def supervisor_report_deadline(*, tender_lot_id: int) -> None:
+    outcome.supervisor_report_deadline_check(tender_lot_id=tender_lot_id)

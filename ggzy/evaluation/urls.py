@@ -17,6 +17,16 @@ urlpatterns = [
         views.objection_answer,
         name="objection_answer",
     ),
+    path(
+        "tenders/<str:code>/lots/<str:lot_code>/candidates/<int:bid_id>/exclude/",
+        views.candidate_exclude,
+        name="candidate_exclude",
+    ),
+    path(
+        "tenders/<str:code>/lots/<str:lot_code>/supervisor-report/",
+        views.supervisor_report,
+        name="supervisor_report",
+    ),
     path("committees/<int:pk>/", views.workspace, name="workspace"),
     path("committees/<int:pk>/check-in/", views.check_in, name="check_in"),
     path("committees/<int:pk>/bids/<int:bid_id>/files/<path:name>", views.bid_file, name="bid_file"),

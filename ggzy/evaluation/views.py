@@ -21,8 +21,18 @@ from ggzy.tendering import selectors as tendering_selectors
 from ggzy.tendering.models import Bid, TenderLot
 
 from . import outcome, selectors, services
-from .forms import AnswerForm, CommitteeForm, ContractForm, ObjectionForm, ReviewForm, SignForm, score_form
-from .models import Committee, Contract, Outcome, PublicityObjection, Report
+from .forms import (
+    AnswerForm,
+    CommitteeForm,
+    ContractForm,
+    ExclusionForm,
+    ObjectionForm,
+    ReviewForm,
+    SignForm,
+    SupervisorReportForm,
+    score_form,
+)
+from .models import Committee, Contract, Outcome, PublicityObjection, Report, SupervisorReport
 
 
 def _tender_lot(request: AuthedRequest, code: str, lot_code: str) -> TenderLot:
@@ -65,6 +75,9 @@ def committee_form(request: AuthedRequest, code: str, lot_code: str) -> HttpResp
         "contract_form": ContractForm(),
         "objections": PublicityObjection.objects.filter(tender_lot=tender_lot).select_related("objector"),
         "answer_form": AnswerForm(),
+        "exclusion_form": ExclusionForm(),
+        "supervisor_report": SupervisorReport.objects.filter(tender_lot=tender_lot).first(),
+        "supervisor_report_form": SupervisorReportForm(),
     }
     return render(request, "evaluation/committee_form.html", context)
 
@@ -323,5 +336,36 @@ def objection_answer(request: AuthedRequest, code: str, lot_code: str, pk: int) 
         lambda data: outcome.publicity_objection_answer(actor=request.user, objection=objection, answer=data["answer"]),
         success=_("异议已答复。"),
         invalid=_("请填写答复内容。"),
+    )
+    return redirect("evaluation:committee_form", code=code, lot_code=lot_code)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def candidate_exclude(request: AuthedRequest, code: str, lot_code: str, bid_id: int) -> HttpResponse:
+    tender_lot = _managed_lot(request, code, lot_code)
+    bid = get_object_or_404(Bid, pk=bid_id, tender_lot=tender_lot)
+    form_submit(
+        request,
+        ExclusionForm(request.POST),
+        lambda data: outcome.candidate_exclude(
+            actor=request.user, tender_lot=tender_lot, bid=bid, reason=data["reason"]
+        ),
+        success=_("已记录；将由排名下一位的候选人递补。"),
+        invalid=_("请写明原因。"),
+    )
+    return redirect("evaluation:committee_form", code=code, lot_code=lot_code)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def supervisor_report(request: AuthedRequest, code: str, lot_code: str) -> HttpResponse:
+    tender_lot = _managed_lot(request, code, lot_code)
+    form_submit(
+        request,
+        SupervisorReportForm(request.POST),
+        lambda data: outcome.supervisor_report_file(actor=request.user, tender_lot=tender_lot, summary=data["summary"]),
+        success=_("书面报告已提交行政监督部门。"),
+        invalid=_("请填写报告内容。"),
     )
     return redirect("evaluation:committee_form", code=code, lot_code=lot_code)

@@ -438,3 +438,36 @@ def test_the_owner_side_closes_the_report_publishes_awards_and_registers_the_con
         contract = Contract.objects.get(tender_lot=tender_lot)
         assert contract.amount_fen == 90_000_000 and not contract.late
         assert "合同已登记" in client.get(page_url).content.decode()
+
+
+def test_a_withdrawn_candidate_gives_way_to_the_next_and_the_report_to_the_supervisor_is_watched(tmp_path):
+    from ggzy.evaluation import outcome
+    from ggzy.witness.models import WitnessEvent
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        agent, tender_lot, _pool, placed, _draw, committee, members = _works_world(traveller, tmp_path)
+        for user in members:
+            for _bidder, bid in placed:
+                services.review_record(actor=user, committee=committee, bid=bid, compliant=True)
+                services.score_record(actor=user, committee=committee, bid=bid, points={"plan": Decimal(50)})
+        report = services.report_draft(actor=members[0], committee=committee)
+        for user in members:
+            services.report_sign(actor=user, report=report, agree=True)
+        started = outcome.publicity_start(actor=agent, tender_lot=tender_lot)
+        with pytest.raises(ValidationError, match="请写明原因"):
+            outcome.candidate_exclude(actor=agent, tender_lot=tender_lot, bid=placed[0][1], reason=" ")
+        outcome.candidate_exclude(actor=agent, tender_lot=tender_lot, bid=placed[0][1], reason="第一名放弃中标")
+        traveller.move_to(started.publicity_ends_at)
+        with pytest.raises(ValidationError, match="确定中标人后"):
+            outcome.supervisor_report_file(actor=agent, tender_lot=tender_lot, summary="情况")
+        decided = outcome.award_decide(actor=agent, tender_lot=tender_lot)
+        assert decided.winner == placed[1][1]  # the next candidate in the ranking
+
+        due = outcome.supervisor_report_due(tender_lot, decided.awarded_at)
+        assert clock.local(due).date() == dt.date(2026, 12, 18)  # 15 days after Thursday 3 December
+        traveller.move_to(due)
+        jobs_services.run_due_jobs()
+        assert WitnessEvent.objects.filter(action="evaluation.supervisor_report_overdue").count() == 1
+        traveller.shift(dt.timedelta(days=1))
+        filed = outcome.supervisor_report_file(actor=agent, tender_lot=tender_lot, summary="本项目依法招标，情况如下……")
+    assert filed.late
