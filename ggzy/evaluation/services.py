@@ -18,6 +18,7 @@ from ggzy.experts import selectors as experts_selectors
 from ggzy.rules.selectors import RuleMissing, rule_get
 from ggzy.tendering import policies as tendering_policies
 from ggzy.tendering import selectors as tendering_selectors
+from ggzy.tendering import services as tendering_services
 from ggzy.tendering.choices import EvaluationMethod, LotStatus, TenderStatus
 from ggzy.tendering.models import Bid, Tender, TenderLot
 from ggzy.witness.services import event_record
@@ -368,6 +369,10 @@ def _finish_if_signed(report: Report) -> None:
         report.save(update_fields=["status", "signed_at"])
         committee.status = CommitteeStatus.REPORTED
         committee.save(update_fields=["status"])
+        if report.results.get("rejected_all"):
+            tendering_services.lot_fail_after_evaluation(
+                tender_lot=committee.tender_lot, reason=str(report.results.get("reason", ""))
+            )
 
 
 @transaction.atomic
@@ -416,4 +421,37 @@ def report_close(*, actor: User, report: Report) -> Report:
         deemed += 1
     _finish_if_signed(report)
     event_record(action="evaluation.report_closed", actor=actor, obj=committee, after={"deemed": deemed})
+    return report
+
+
+@transaction.atomic
+def committee_reject_all(*, actor: User, committee: Committee, reason: str) -> Report:
+    """When fewer valid bids remain than the law's minimum for competition, the committee may reject
+    them all (评标委员会和评标方法暂行规定 art. 27); the members sign as for any report, and the lot
+    then fails so the owner can re-tender."""
+    committee = lock_instance(committee)
+    _working_member(actor, committee)
+    result = selectors.results(committee)
+    unreviewed = [m for m in result.missing if "审查" in m]
+    if unreviewed:
+        raise ValidationError(unreviewed)
+    valid = [row for row in result.rows if not row.rejected]
+    project = committee.tender_lot.tender.project
+    minimum = rule_get(
+        "tender.min_bidders", trade_type=project.trade_type, method=project.procurement_method, on=project.rules_date
+    )
+    if len(valid) >= minimum.as_int():
+        raise ValidationError(
+            _("有效投标有{count}个，不少于{minimum}个（{source}），不能否决全部投标。").format(
+                count=len(valid), minimum=minimum.as_int(), source=minimum.source
+            )
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明否决全部投标的理由。")})
+    snapshot = _results_snapshot(result)
+    snapshot.update({"candidates": [], "rejected_all": True, "reason": reason.strip()})
+    report = Report(committee=committee, results=snapshot, drafted_at=clock.now())
+    report.full_clean()
+    report.save()
+    event_record(action="evaluation.reject_all_proposed", actor=actor, obj=committee, after={"valid": len(valid)})
     return report

@@ -34,4 +34,5 @@ urlpatterns = [
     path("committees/<int:pk>/bids/<int:bid_id>/score/", views.score, name="score"),
     path("committees/<int:pk>/report/", views.report_draft, name="report_draft"),
     path("committees/<int:pk>/report/sign/", views.report_sign, name="report_sign"),
+    path("committees/<int:pk>/reject-all/", views.reject_all, name="reject_all"),
 ]

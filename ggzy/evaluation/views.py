@@ -369,3 +369,17 @@ def supervisor_report(request: AuthedRequest, code: str, lot_code: str) -> HttpR
         invalid=_("请填写报告内容。"),
     )
     return redirect("evaluation:committee_form", code=code, lot_code=lot_code)
+
+
+@login_required
+@require_POST
+def reject_all(request: AuthedRequest, pk: int) -> HttpResponse:
+    committee = _committee_of_member(request, pk)
+    form_submit(
+        request,
+        ExclusionForm(request.POST),
+        lambda data: services.committee_reject_all(actor=request.user, committee=committee, reason=data["reason"]),
+        success=_("否决全部投标的评标报告已生成，请各位成员签字。"),
+        invalid=_("请写明否决全部投标的理由。"),
+    )
+    return redirect("evaluation:workspace", pk=pk)

@@ -408,3 +408,27 @@ def tender_retender(
         invitees=invitees,
         previous_round=tender,
     )
+
+
+@transaction.atomic
+def lot_fail_after_evaluation(*, tender_lot: TenderLot, reason: str) -> TenderLot:
+    """The committee rejected every bid (or too few valid ones remained): the lot fails, a failure
+    notice is published, and the owner can re-tender (招标投标法 art. 42)."""
+    tender_lot = lock_instance(tender_lot)
+    if tender_lot.status != LotStatus.OPENED:
+        raise ValidationError(_("只有已开标的标段可以在评标后流标。"))
+    tender_lot.status = LotStatus.FAILED
+    tender_lot.save(update_fields=["status"])
+    tender = tender_lot.tender
+    disclosure_services.notice_publish(
+        actor=None,
+        title=_("{title} {lot} 流标公告").format(title=tender.title, lot=tender_lot.lot.name),
+        notice_type=NoticeType.FAILURE,
+        trade_type=tender.project.trade_type,
+        region_code=tender.project.region_code,
+        body=_("评标委员会否决全部投标：{reason}招标人将依法重新招标。").format(reason=reason),
+        project=tender.project,
+        system=True,
+    )
+    event_record(action="tender.lot_failed_after_evaluation", obj=tender_lot, after={"reason": reason})
+    return tender_lot

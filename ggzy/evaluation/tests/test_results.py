@@ -471,3 +471,45 @@ def test_a_withdrawn_candidate_gives_way_to_the_next_and_the_report_to_the_super
         traveller.shift(dt.timedelta(days=1))
         filed = outcome.supervisor_report_file(actor=agent, tender_lot=tender_lot, summary="本项目依法招标，情况如下……")
     assert filed.late
+
+
+def test_with_too_few_valid_bids_the_committee_rejects_all_and_the_lot_fails(tmp_path):
+    from ggzy.disclosure.models import Notice
+    from ggzy.tendering import services as tendering_services
+    from ggzy.tendering.choices import LotStatus
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        agent, tender_lot, _pool, placed, _draw, committee, members = _works_world(traveller, tmp_path)
+        for user in members:
+            services.review_record(actor=user, committee=committee, bid=placed[0][1], compliant=True)
+            services.review_record(actor=user, committee=committee, bid=placed[1][1], compliant=True)
+        with pytest.raises(ValidationError, match="尚有"):
+            services.committee_reject_all(actor=members[0], committee=committee, reason="有效投标不足")
+        for user in members:
+            services.review_record(actor=user, committee=committee, bid=placed[2][1], compliant=True)
+        with pytest.raises(ValidationError, match="不能否决全部投标"):
+            services.committee_reject_all(actor=members[0], committee=committee, reason="有效投标不足")
+        for user in members[:3]:  # a majority now rejects two bids: one valid bid is left
+            for _bidder, bid in placed[1:]:
+                services.review_record(
+                    actor=user,
+                    committee=committee,
+                    bid=bid,
+                    compliant=False,
+                    ground=RejectionGround.NO_SUBSTANTIVE_RESPONSE,
+                    reason="未响应工期要求",
+                )
+        report = services.committee_reject_all(
+            actor=members[0], committee=committee, reason="有效投标只有1个，缺乏竞争。"
+        )
+        for user in members:
+            services.report_sign(actor=user, report=report, agree=True)
+    tender_lot.refresh_from_db()
+    assert tender_lot.status == LotStatus.FAILED
+    notice = Notice.objects.get(notice_type="failure", project=tender_lot.tender.project)
+    assert "缺乏竞争" in notice.body
+    with time_machine.travel(EVALUATION + dt.timedelta(days=1), tick=False):
+        again = tendering_services.tender_retender(
+            actor=agent, tender=tender_lot.tender, bid_deadline=EVALUATION + dt.timedelta(days=40)
+        )
+    assert again.previous_round == tender_lot.tender
