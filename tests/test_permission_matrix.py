@@ -410,6 +410,7 @@ MATRIX: list[Page] = [
     Page("evaluation:score", "post", frozenset(), lambda w: {"pk": w.committee_id, "bid_id": w.bid_id}),
     Page("evaluation:report_sign", "post", frozenset(), lambda w: {"pk": w.committee_id}),
     Page("evaluation:reject_all", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
+    Page("evaluation:more_time", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
     Page("evaluation:report_draft", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
     # nobody before the member has checked in and the evaluation runs
     Page(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -23,6 +25,7 @@ class Committee(models.Model):
     )
     formed_at = models.DateTimeField(_("组建时间"))
     evaluation_started_at = models.DateTimeField(_("评审开始时间"), null=True, blank=True)
+    extended_until = models.DateTimeField(_("评审时间延长至"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("评标委员会")
@@ -30,6 +33,11 @@ class Committee(models.Model):
 
     def __str__(self) -> str:
         return str(self.tender_lot_id)
+
+    @property
+    def evaluation_ends_at(self) -> Any:
+        """The end of the evaluation: as drawn, or later when the committee asked for more time."""
+        return self.extended_until or self.draw_request.evaluation_ends_at
 
 
 class Member(models.Model):
@@ -49,6 +57,7 @@ class Member(models.Model):
         related_name="committee_member",
     )
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    finds_time_insufficient = models.BooleanField(_("认为评标时间不够"), default=False)
     # A replaced member's work is void (实施条例 art. 48); the row stays for the record.
     is_active = models.BooleanField(_("在任"), default=True)
 

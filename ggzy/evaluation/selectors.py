@@ -48,7 +48,7 @@ def workspace_bids(user: Any, committee: Committee) -> list[WorkspaceBid]:
     now = clock.now()
     if (
         committee.status != CommitteeStatus.EVALUATING
-        or not draw.evaluation_starts_at <= now <= draw.evaluation_ends_at
+        or not draw.evaluation_starts_at <= now <= committee.evaluation_ends_at
     ):
         raise PermissionDenied(_("只能在评审期间查看投标文件。"))
     return [

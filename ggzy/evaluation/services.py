@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -247,7 +248,7 @@ def _working_member(actor: User, committee: Committee) -> Member:
         raise ValidationError(_("评审尚未开始或已结束。"))
     if Report.objects.filter(committee=committee).exists():
         raise ValidationError(_("评标报告已生成，审查意见和评分不能再修改。"))
-    if clock.now() > committee.draw_request.evaluation_ends_at:
+    if clock.now() > committee.evaluation_ends_at:
         raise ValidationError(_("评审时间已过。"))
     return member
 
@@ -412,7 +413,7 @@ def report_close(*, actor: User, report: Report) -> Report:
     if report.status != ReportStatus.DRAFTED:
         raise ValidationError(_("评标报告已签字完成。"))
     now = clock.now()
-    if now < committee.draw_request.evaluation_ends_at:
+    if now < committee.evaluation_ends_at:
         raise ValidationError(_("评审结束后才能将未签字的成员记为同意。"))
     signed = set(report.signatures.values_list("member_id", flat=True))
     deemed = 0
@@ -455,3 +456,33 @@ def committee_reject_all(*, actor: User, committee: Committee, reason: str) -> R
     report.save()
     event_record(action="evaluation.reject_all_proposed", actor=actor, obj=committee, after={"valid": len(valid)})
     return report
+
+
+@transaction.atomic
+def time_insufficient(*, actor: User, committee: Committee) -> Committee:
+    """A member finds the evaluation time insufficient; when more than a third of the serving
+    members do, the time is extended (招标投标法实施条例 art. 48)."""
+    committee = lock_instance(committee)
+    member = _working_member(actor, committee)
+    if not member.finds_time_insufficient:
+        member.finds_time_insufficient = True
+        member.save(update_fields=["finds_time_insufficient"])
+    project = committee.tender_lot.tender.project
+    scope = {"trade_type": project.trade_type, "method": project.procurement_method, "on": project.rules_date}
+    fraction = Fraction(rule_get("evaluation.time_insufficient_fraction", **scope).value).limit_denominator(12)  # type: ignore[arg-type]
+    serving = committee.members.filter(is_active=True)
+    asking = serving.filter(finds_time_insufficient=True).count()
+    extended = False
+    if Fraction(asking, serving.count()) > fraction:
+        hours = rule_get("evaluation.extension_hours", **scope)  # type: ignore[arg-type]
+        committee.extended_until = committee.evaluation_ends_at + dt.timedelta(hours=hours.as_int())
+        committee.save(update_fields=["extended_until"])
+        serving.update(finds_time_insufficient=False)  # a further extension needs a new request
+        extended = True
+    event_record(
+        action="evaluation.time_insufficient",
+        actor=actor,
+        obj=committee,
+        after={"asking": asking, "extended": extended, "until": committee.extended_until},
+    )
+    return committee

@@ -35,4 +35,5 @@ urlpatterns = [
     path("committees/<int:pk>/report/", views.report_draft, name="report_draft"),
     path("committees/<int:pk>/report/sign/", views.report_sign, name="report_sign"),
     path("committees/<int:pk>/reject-all/", views.reject_all, name="reject_all"),
+    path("committees/<int:pk>/more-time/", views.more_time, name="more_time"),
 ]

@@ -383,3 +383,16 @@ def reject_all(request: AuthedRequest, pk: int) -> HttpResponse:
         invalid=_("请写明否决全部投标的理由。"),
     )
     return redirect("evaluation:workspace", pk=pk)
+
+
+@login_required
+@require_POST
+def more_time(request: AuthedRequest, pk: int) -> HttpResponse:
+    committee = _committee_of_member(request, pk)
+    form_submit(
+        request,
+        None,
+        lambda _data: services.time_insufficient(actor=request.user, committee=committee),
+        success=_("已记录。超过三分之一的成员认为评标时间不够的，评标时间将延长。"),
+    )
+    return redirect("evaluation:workspace", pk=pk)

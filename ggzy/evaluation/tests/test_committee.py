@@ -165,3 +165,22 @@ def test_the_pages_form_check_in_show_the_bids_and_serve_the_files(tmp_path):
         assert response.status_code == 200 and b"".join(response.streaming_content).decode() == "标书0"
         assert clients[0].get(reverse("evaluation:bid_file", args=[committee.pk, bid.pk, "../x"])).status_code == 404
         assert signed_in_client(world["agent"]).get(url).status_code == 404  # not a member
+
+
+def test_more_than_a_third_finding_the_time_insufficient_extends_the_evaluation(tmp_path):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = _opened_lot_with_draw(traveller, tmp_path)
+        committee = services.committee_form(actor=world["agent"], tender_lot=world["tender_lot"], representatives=[])
+        traveller.move_to(EVALUATION)
+        members = [expert.user for expert in world["pool"]]
+        for user in members:
+            services.member_check_in(actor=user, committee=committee)
+        end = world["draw"].evaluation_ends_at
+        services.time_insufficient(actor=members[0], committee=committee)
+        committee.refresh_from_db()
+        assert committee.extended_until is None  # 1 of 5 is not more than a third
+        services.time_insufficient(actor=members[1], committee=committee)
+        committee.refresh_from_db()
+        assert committee.extended_until == end + dt.timedelta(hours=4)  # 2 of 5 is
+        traveller.move_to(end + dt.timedelta(hours=1))
+        assert len(selectors.workspace_bids(members[0], committee)) == 3  # still open after the drawn end
