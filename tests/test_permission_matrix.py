@@ -411,6 +411,10 @@ MATRIX: list[Page] = [
     Page("evaluation:report_sign", "post", frozenset(), lambda w: {"pk": w.committee_id}),
     Page("evaluation:reject_all", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
     Page("evaluation:more_time", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
+    # the world's bid is not decrypted: nobody may ask about it yet
+    Page("evaluation:question_ask", "post", frozenset(), lambda w: {"pk": w.committee_id, "bid_id": w.bid_id}),
+    Page("evaluation:my_questions", "get", frozenset({"bidder"})),
+    Page("evaluation:question_answer", "post", frozenset(), lambda w: {"pk": 999999}),
     Page("evaluation:report_draft", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
     # nobody before the member has checked in and the evaluation runs
     Page(

@@ -80,3 +80,11 @@ class ExclusionForm(forms.Form):
 
 class SupervisorReportForm(forms.Form):
     summary = forms.CharField(label=_("报告内容"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
+
+
+class QuestionForm(forms.Form):
+    question = forms.CharField(label=_("澄清问题"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+class QuestionAnswerForm(forms.Form):
+    answer = forms.CharField(label=_("澄清答复"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000)

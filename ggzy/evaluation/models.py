@@ -311,3 +311,33 @@ class SupervisorReport(models.Model):
 
     def __str__(self) -> str:
         return str(self.tender_lot_id)
+
+
+class BidQuestion(models.Model):
+    """A written clarification request to a bidder and its answer (实施条例 art. 52): the answer
+    may not exceed the bid or change its substance; bidders cannot volunteer clarifications."""
+
+    committee = models.ForeignKey(
+        Committee, verbose_name=_("评标委员会"), on_delete=models.CASCADE, related_name="questions"
+    )
+    bid = models.ForeignKey("tendering.Bid", verbose_name=_("投标文件"), on_delete=models.PROTECT, related_name="+")
+    question = models.TextField(_("澄清问题"))
+    asked_at = models.DateTimeField(_("提出时间"))
+    answer = models.TextField(_("澄清答复"), blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答复人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("评标澄清")
+        verbose_name_plural = _("评标澄清")
+        ordering = ["asked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.committee_id}:{self.pk}"

@@ -210,3 +210,25 @@ def public_candidates(tender_lot: TenderLot) -> list[dict[str, Any]]:
         {"place": c["place"], "bidder": rows[c["bid"]]["bidder"], "price_fen": rows[c["bid"]]["price_fen"]}
         for c in report.results["candidates"]
     ]
+
+
+def questions_for_bidder(user: Any) -> list[Any]:
+    """The written questions the committees asked this bidder (the bidder never sees who asked)."""
+    from .models import BidQuestion
+
+    if not getattr(user, "organization_id", None):
+        return []
+    return list(
+        BidQuestion.objects.filter(bid__bidder_id=user.organization_id)
+        .select_related("committee__tender_lot__tender", "committee__tender_lot__lot")
+        .order_by("-asked_at")
+    )
+
+
+def questions_of(committee: Committee) -> dict[int, list[Any]]:
+    from .models import BidQuestion
+
+    grouped: dict[int, list[Any]] = {}
+    for item in BidQuestion.objects.filter(committee=committee).order_by("asked_at"):
+        grouped.setdefault(item.bid_id, []).append(item)
+    return grouped

@@ -11,11 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ggzy.accounts import selectors as accounts_selectors
 from ggzy.accounts.models import User
 from ggzy.core import clock
 from ggzy.core.choices import TradeType
 from ggzy.core.locks import lock_instance
 from ggzy.experts import selectors as experts_selectors
+from ggzy.notifications.services import notification_send
 from ggzy.rules.selectors import RuleMissing, rule_get
 from ggzy.tendering import policies as tendering_policies
 from ggzy.tendering import selectors as tendering_selectors
@@ -26,7 +28,16 @@ from ggzy.witness.services import event_record
 
 from . import scoring, selectors, terms
 from .choices import CommitteeStatus, MemberKind, RejectionGround, ReportStatus, Subject
-from .models import Committee, EvaluationTerms, Member, MemberReview, MemberScore, Report, Signature
+from .models import (
+    BidQuestion,
+    Committee,
+    EvaluationTerms,
+    Member,
+    MemberReview,
+    MemberScore,
+    Report,
+    Signature,
+)
 
 
 def _scope(tender_lot: TenderLot) -> dict[str, object]:
@@ -486,3 +497,47 @@ def time_insufficient(*, actor: User, committee: Committee) -> Committee:
         after={"asking": asking, "extended": extended, "until": committee.extended_until},
     )
     return committee
+
+
+@transaction.atomic
+def question_ask(*, actor: User, committee: Committee, bid: Bid, question: str) -> BidQuestion:
+    """The committee asks a bidder in writing, through the platform (never in private)."""
+    committee = lock_instance(committee)
+    _working_member(actor, committee)
+    _lot_bid(committee, bid)
+    if not question.strip():
+        raise ValidationError({"question": _("请填写澄清问题。")})
+    item = BidQuestion(committee=committee, bid=bid, question=question.strip(), asked_at=clock.now())
+    item.full_clean()
+    item.save()
+    for user in accounts_selectors.users_of_organizations([bid.bidder_id]):
+        notification_send(
+            topic=f"evaluation.question:{item.pk}:{user.pk}",
+            subject=_("评标澄清通知"),
+            body=_("评标委员会要求贵单位就投标文件作出书面澄清，请登录平台查看并在评审期间答复。"),
+            recipient=user,
+            mobile=user.phone,
+            email=user.email,
+        )
+    event_record(action="evaluation.question_asked", actor=actor, obj=committee, after={"bid": bid.commitment})
+    return item
+
+
+@transaction.atomic
+def question_answer(*, actor: User, question: BidQuestion, answer: str) -> BidQuestion:
+    question = lock_instance(question)
+    if actor.organization_id != question.bid.bidder_id:
+        raise PermissionDenied(_("只能答复向本单位提出的澄清问题。"))
+    committee = question.committee
+    if committee.status != CommitteeStatus.EVALUATING or clock.now() > committee.evaluation_ends_at:
+        raise ValidationError(_("评审已结束，不能再答复。"))
+    if Report.objects.filter(committee=committee).exists():
+        raise ValidationError(_("评标报告已生成，不能再答复。"))
+    if question.answered_at is not None:
+        raise ValidationError(_("该澄清问题已答复。"))
+    if not answer.strip():
+        raise ValidationError({"answer": _("请填写澄清答复。")})
+    question.answer, question.answered_at, question.answered_by = answer.strip(), clock.now(), actor
+    question.save(update_fields=["answer", "answered_at", "answered_by"])
+    event_record(action="evaluation.question_answered", actor=actor, obj=committee, after={"question": question.pk})
+    return question

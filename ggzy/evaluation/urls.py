@@ -36,4 +36,7 @@ urlpatterns = [
     path("committees/<int:pk>/report/sign/", views.report_sign, name="report_sign"),
     path("committees/<int:pk>/reject-all/", views.reject_all, name="reject_all"),
     path("committees/<int:pk>/more-time/", views.more_time, name="more_time"),
+    path("committees/<int:pk>/bids/<int:bid_id>/questions/", views.question_ask, name="question_ask"),
+    path("questions/", views.my_questions, name="my_questions"),
+    path("questions/<int:pk>/answer/", views.question_answer, name="question_answer"),
 ]

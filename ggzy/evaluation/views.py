@@ -27,12 +27,14 @@ from .forms import (
     ContractForm,
     ExclusionForm,
     ObjectionForm,
+    QuestionAnswerForm,
+    QuestionForm,
     ReviewForm,
     SignForm,
     SupervisorReportForm,
     score_form,
 )
-from .models import Committee, Contract, Outcome, PublicityObjection, Report, SupervisorReport
+from .models import BidQuestion, Committee, Contract, Outcome, PublicityObjection, Report, SupervisorReport
 
 
 def _tender_lot(request: AuthedRequest, code: str, lot_code: str) -> TenderLot:
@@ -103,11 +105,13 @@ def workspace(request: AuthedRequest, pk: int) -> HttpResponse:
     criteria = terms_row.criteria if terms_row else []
     own_reviews = selectors.reviews_of(member)
     own_points = selectors.points_of(member)
+    questions = selectors.questions_of(committee)
     rows = [
         {
             "item": item,
             "review": own_reviews.get(item.bid.pk),
             "points": own_points.get(item.bid.pk, {}),
+            "questions": questions.get(item.bid.pk, []),
         }
         for item in bids
     ]
@@ -121,6 +125,7 @@ def workspace(request: AuthedRequest, pk: int) -> HttpResponse:
         "criteria": criteria,
         "review_form": ReviewForm(),
         "sign_form": SignForm(),
+        "question_form": QuestionForm(),
         "results": selectors.results(committee) if bids else None,
         "report": report,
         "signed": report.signatures.filter(member=member).exists() if report and member else False,
@@ -396,3 +401,38 @@ def more_time(request: AuthedRequest, pk: int) -> HttpResponse:
         success=_("已记录。超过三分之一的成员认为评标时间不够的，评标时间将延长。"),
     )
     return redirect("evaluation:workspace", pk=pk)
+
+
+@login_required
+@require_POST
+def question_ask(request: AuthedRequest, pk: int, bid_id: int) -> HttpResponse:
+    committee = _committee_of_member(request, pk)
+    bid = _workspace_bid(committee, bid_id)
+    form_submit(
+        request,
+        QuestionForm(request.POST),
+        lambda data: services.question_ask(actor=request.user, committee=committee, bid=bid, question=data["question"]),
+        success=_("澄清问题已发给投标人。"),
+        invalid=_("请填写澄清问题。"),
+    )
+    return redirect("evaluation:workspace", pk=pk)
+
+
+@capability_required(Capability.BID_SUBMIT)
+def my_questions(request: AuthedRequest) -> HttpResponse:
+    questions = selectors.questions_for_bidder(request.user)
+    return render(request, "evaluation/my_questions.html", {"questions": questions, "form": QuestionAnswerForm()})
+
+
+@capability_required(Capability.BID_SUBMIT)
+@require_POST
+def question_answer(request: AuthedRequest, pk: int) -> HttpResponse:
+    question = get_object_or_404(BidQuestion, pk=pk, bid__bidder_id=request.user.organization_id)
+    form_submit(
+        request,
+        QuestionAnswerForm(request.POST),
+        lambda data: services.question_answer(actor=request.user, question=question, answer=data["answer"]),
+        success=_("澄清答复已提交。"),
+        invalid=_("请填写澄清答复。"),
+    )
+    return redirect("evaluation:my_questions")

@@ -184,3 +184,38 @@ def test_more_than_a_third_finding_the_time_insufficient_extends_the_evaluation(
         assert committee.extended_until == end + dt.timedelta(hours=4)  # 2 of 5 is
         traveller.move_to(end + dt.timedelta(hours=1))
         assert len(selectors.workspace_bids(members[0], committee)) == 3  # still open after the drawn end
+
+
+def test_written_clarification_through_the_platform(tmp_path):
+    from django.urls import reverse
+
+    from ggzy.core.testing.parties import signed_in_client
+    from ggzy.evaluation.models import BidQuestion
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = _opened_lot_with_draw(traveller, tmp_path)
+        committee = services.committee_form(actor=world["agent"], tender_lot=world["tender_lot"], representatives=[])
+        traveller.move_to(EVALUATION)
+        members = [expert.user for expert in world["pool"]]
+        for user in members:
+            services.member_check_in(actor=user, committee=committee)
+        (bidder, bid), (other, _other_bid) = world["bids"][0], world["bids"][1]
+        with pytest.raises(PermissionDenied):
+            services.question_ask(actor=world["agent"], committee=committee, bid=bid, question="工期能否提前？")
+        question = services.question_ask(actor=members[0], committee=committee, bid=bid, question="工期能否提前？")
+        with pytest.raises(PermissionDenied):
+            services.question_answer(actor=other.user, question=question, answer="可以")
+        page = signed_in_client(bidder.user).get(reverse("evaluation:my_questions")).content.decode()
+        assert "工期能否提前？" in page and all(expert.name not in page for expert in world["pool"])
+        signed_in_client(bidder.user).post(
+            reverse("evaluation:question_answer", args=[question.pk]), {"answer": "按投标文件工期执行"}
+        )
+        question.refresh_from_db()
+        assert question.answer == "按投标文件工期执行"
+        assert (
+            "按投标文件工期执行"
+            in signed_in_client(members[1]).get(reverse("evaluation:workspace", args=[committee.pk])).content.decode()
+        )
+        with pytest.raises(ValidationError, match="已答复"):
+            services.question_answer(actor=bidder.user, question=question, answer="再补充")
+    assert BidQuestion.objects.count() == 1
