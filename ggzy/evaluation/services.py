@@ -17,6 +17,7 @@ from ggzy.core import clock
 from ggzy.core.choices import TradeType
 from ggzy.core.locks import lock_instance
 from ggzy.experts import selectors as experts_selectors
+from ggzy.experts import services as experts_services
 from ggzy.notifications.services import notification_send
 from ggzy.rules.selectors import RuleMissing, rule_get
 from ggzy.tendering import policies as tendering_policies
@@ -141,6 +142,8 @@ def member_check_in(*, actor: User, committee: Committee) -> Member:
     """A member signs in at the evaluation; when all have, the evaluation starts."""
     committee = lock_instance(committee)
     member = Member.objects.filter(committee=committee, user=actor, is_active=True).first()
+    if member is None:
+        member = _replacement_member(committee, actor)
     if member is None:
         raise PermissionDenied(_("您不是本评标委员会的成员。"))
     draw = committee.draw_request
@@ -541,3 +544,36 @@ def question_answer(*, actor: User, question: BidQuestion, answer: str) -> BidQu
     question.save(update_fields=["answer", "answered_at", "answered_by"])
     event_record(action="evaluation.question_answered", actor=actor, obj=committee, after={"question": question.pk})
     return question
+
+
+def _replacement_member(committee: Committee, actor: User) -> Member | None:
+    """A replacement drawn after the committee was formed joins it when it first checks in."""
+    selection = next(
+        (s for s in experts_selectors.confirmed_selections(committee.draw_request) if s.expert.user_id == actor.pk),
+        None,
+    )
+    if selection is None or Member.objects.filter(selection=selection).exists():
+        return None
+    return Member.objects.create(committee=committee, kind=MemberKind.DRAWN_EXPERT, user=actor, selection=selection)
+
+
+@transaction.atomic
+def member_replace(*, actor: User, committee: Committee, member: Member, reason: str) -> Member:
+    """Replace a drawn member for a statutory reason (实施条例 art. 46, 48): the member's reviews and
+    scores are void (they stop counting), and a replacement is drawn at random to start over."""
+    committee = lock_instance(committee)
+    if not tendering_policies.can_manage(actor, committee.tender_lot.tender):
+        raise PermissionDenied(_("只有招标人或其代理机构可以申请更换评标委员会成员。"))
+    if Report.objects.filter(committee=committee).exists():
+        raise ValidationError(_("评标报告已生成，不能再更换成员。"))
+    member = lock_instance(member)
+    if member.committee_id != committee.pk or not member.is_active or member.selection is None:
+        raise ValidationError(_("只能更换在任的随机抽取专家。"))
+    experts_services.selection_replace(selection=member.selection, reason=reason)
+    member.is_active = False
+    member.save(update_fields=["is_active"])
+    if committee.status == CommitteeStatus.EVALUATING:
+        committee.status = CommitteeStatus.FORMED  # the replacement must check in before work goes on
+        committee.save(update_fields=["status"])
+    event_record(action="committee.member_replaced", actor=actor, obj=committee, after={"reason": reason.strip()})
+    return member

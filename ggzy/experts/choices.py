@@ -47,6 +47,7 @@ class SelectionState(models.TextChoices):
     DECLINED = "declined", _("已拒绝")
     TIMED_OUT = "timed_out", _("超时未答复")
     RELEASED = "released", _("已释放（未启用的备选）")
+    REPLACED = "replaced", _("已被更换（评审意见无效）")
 
 
 ACTIVE_SELECTION_STATES = (SelectionState.RESERVE, SelectionState.NOTIFIED, SelectionState.CONFIRMED)

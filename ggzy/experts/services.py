@@ -798,3 +798,29 @@ def rating_record(*, actor: User, selection: Selection, kind: str, score: int, c
         after={"sequence": selection.sequence, "kind": kind, "score": score},
     )
     return rating
+
+
+@transaction.atomic
+def selection_replace(*, selection: Selection, reason: str) -> Selection:
+    """A confirmed member is replaced for a statutory reason (实施条例 art. 46, 48): the replacement
+    is drawn at random, continuing down the same line's ranking, and notified like any top-up.
+    Called by the evaluation when the committee replaces a member; the replaced member's work is void."""
+    selection = lock_instance(selection)
+    request = lock_instance(selection.request)
+    if selection.state != SelectionState.CONFIRMED or request.status != DrawStatus.COMPLETE:
+        raise ValidationError(_("只能更换已确认参加的专家。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明更换的法定事由。")})
+    now = clock.now()
+    selection.state = SelectionState.REPLACED
+    selection.decline_reason = reason.strip()
+    selection.save(update_fields=["state", "decline_reason"])
+    request.status, request.completed_at = DrawStatus.DRAWN, None
+    request.save(update_fields=["status", "completed_at"])
+    _replenish(request, selection.line, now)
+    event_record(
+        action="expert_draw.replace",
+        obj=request,
+        after={"sequence": selection.sequence, "reason": reason.strip(), "counts": _counts(request)},
+    )
+    return selection

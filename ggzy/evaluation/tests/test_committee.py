@@ -37,12 +37,12 @@ def _key(bidder: SealingBidder, bid) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _opened_lot_with_draw(traveller, tmp_path, *, experts: int = 5):
+def _opened_lot_with_draw(traveller, tmp_path, *, experts: int = 5, pool_extra: int = 0):
     manager = pool_manager()
     owner, agent = make_user(Role.OWNER), make_user(Role.AGENT)
     lot = closed_lot(owner=owner, agent=agent, deadline=DEADLINE)
     tender_lot = TenderLot.objects.get(lot=lot)
-    pool = [make_expert(manager) for _ in range(experts)]
+    pool = [make_expert(manager) for _ in range(experts + pool_extra)]
     traveller.shift(dt.timedelta(days=2))
     placed = []
     for n in range(3):
@@ -219,3 +219,61 @@ def test_written_clarification_through_the_platform(tmp_path):
         with pytest.raises(ValidationError, match="已答复"):
             services.question_answer(actor=bidder.user, question=question, answer="再补充")
     assert BidQuestion.objects.count() == 1
+
+
+def test_a_replaced_members_work_is_void_and_the_replacement_starts_over(tmp_path):
+    from ggzy.evaluation.models import Member
+    from ggzy.experts.choices import DrawStatus, SelectionState
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = _opened_lot_with_draw(traveller, tmp_path)
+        spare = make_expert(pool_manager())  # joins the pool after the draw: not a candidate of this draw
+        committee = services.committee_form(actor=world["agent"], tender_lot=world["tender_lot"], representatives=[])
+        traveller.move_to(EVALUATION)
+        members = [expert.user for expert in world["pool"]]
+        for user in members:
+            services.member_check_in(actor=user, committee=committee)
+        bid = world["bids"][0][1]
+        services.review_record(actor=members[0], committee=committee, bid=bid, compliant=True)
+        leaving = Member.objects.get(committee=committee, user=members[0])
+        with pytest.raises(PermissionDenied):
+            services.member_replace(actor=make_user(Role.AGENT), committee=committee, member=leaving, reason="回避")
+        # the draw had exactly five candidates: no one is left to replace the member
+        services.member_replace(
+            actor=world["agent"], committee=committee, member=leaving, reason="与投标人存在利害关系"
+        )
+    draw = world["draw"]
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.FAILED and "已全部抽完" in draw.failure_reason
+    leaving.refresh_from_db()
+    assert not leaving.is_active and leaving.selection.state == SelectionState.REPLACED
+    assert spare.selections.count() == 0
+    results = selectors.results(committee)
+    assert all(r.member_id != leaving.pk for row in results.rows for r in row.rejections)
+
+
+def test_a_replacement_drawn_from_the_same_ranking_joins_at_check_in(tmp_path):
+    from ggzy.evaluation.models import Member, MemberReview
+    from ggzy.experts.choices import SelectionState
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = _opened_lot_with_draw(traveller, tmp_path, experts=5, pool_extra=1)
+        committee = services.committee_form(actor=world["agent"], tender_lot=world["tender_lot"], representatives=[])
+        traveller.move_to(EVALUATION)
+        members = [m.user for m in committee.members.all()]
+        for user in members:
+            services.member_check_in(actor=user, committee=committee)
+        bid = world["bids"][0][1]
+        services.review_record(actor=members[0], committee=committee, bid=bid, compliant=True)
+        leaving = Member.objects.get(committee=committee, user=members[0])
+        services.member_replace(actor=world["agent"], committee=committee, member=leaving, reason="身体不适离场")
+        committee.refresh_from_db()
+        assert committee.status == "formed"  # work stops until the replacement checks in
+        newcomer = world["draw"].selections.get(state=SelectionState.NOTIFIED)
+        assert newcomer.is_top_up
+        experts_services.selection_respond(actor=newcomer.expert.user, selection=newcomer, accept=True)
+        services.member_check_in(actor=newcomer.expert.user, committee=committee)
+        committee.refresh_from_db()
+        assert committee.status == "evaluating" and committee.members.filter(is_active=True).count() == 5
+        # the replaced member's review no longer counts; the replacement starts over
+        assert MemberReview.objects.filter(member__is_active=True).count() == 0
