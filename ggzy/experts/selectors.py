@@ -87,7 +87,8 @@ def my_invitations(user: Any) -> QuerySet[Selection]:
     return (
         Selection.objects.filter(expert__user=user)
         .exclude(state__in=[SelectionState.RESERVE])
-        .select_related("request")
+        .select_related("request", "committee_member")
+        .prefetch_related("ratings")
         .order_by("-request__evaluation_starts_at")
     )
 

@@ -176,7 +176,7 @@ def invitations(request: AuthedRequest) -> HttpResponse:
             selection.state == SelectionState.CONFIRMED
             and selection.request.status == DrawStatus.COMPLETE
             and now >= selection.request.evaluation_ends_at
-            and not selection.ratings.filter(kind=RatingKind.OF_REQUESTER).exists()
+            and not any(rating.kind == RatingKind.OF_REQUESTER for rating in selection.ratings.all())
         )
         rows.append({"selection": selection, "rateable": rateable})
     context = {"invitations": rows, "form": RespondForm(), "rating_form": RatingForm()}

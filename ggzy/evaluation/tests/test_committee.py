@@ -4,19 +4,17 @@ only, during the evaluation only."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-import bidtool
 from ggzy.accounts.choices import Role
 from ggzy.core import clock
 from ggzy.core.testing.parties import make_user
 from ggzy.evaluation import selectors, services
-from ggzy.evaluation.choices import CommitteeStatus
+from ggzy.evaluation.choices import CommitteeStatus, RejectionGround
 from ggzy.experts import services as experts_services
 from ggzy.experts.tests.helpers import closed_lot, make_expert, pool_manager, request_draw, run_draw
 from ggzy.jobs import services as jobs_services
@@ -30,11 +28,6 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 2, 10, 0, tzinfo=clock.BEIJING)
 DEADLINE = dt.datetime(2026, 11, 27, 10, 0, tzinfo=clock.BEIJING)
 EVALUATION = dt.datetime(2026, 11, 30, 9, 0, tzinfo=clock.BEIJING)
-
-
-def _key(bidder: SealingBidder, bid) -> str:
-    raw = bidtool.unwrap_content_key(bids.bid_path(bid), bidder.sealing)
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def _opened_lot_with_draw(traveller, tmp_path, *, experts: int = 5, pool_extra: int = 0):
@@ -52,7 +45,7 @@ def _opened_lot_with_draw(traveller, tmp_path, *, experts: int = 5, pool_extra: 
     traveller.move_to(DEADLINE)
     jobs_services.run_due_jobs()
     for bidder, bid in placed:
-        opening.bid_unseal(actor=bidder.user, bid=bid, content_key=_key(bidder, bid))
+        opening.bid_unseal(actor=bidder.user, bid=bid, content_key=bidder.content_key(bid))
     tender_lot.refresh_from_db()
     assert tender_lot.status == LotStatus.OPENED
     traveller.shift(dt.timedelta(hours=1))
@@ -234,7 +227,16 @@ def test_a_replaced_members_work_is_void_and_the_replacement_starts_over(tmp_pat
         for user in members:
             services.member_check_in(actor=user, committee=committee)
         bid = world["bids"][0][1]
-        services.review_record(actor=members[0], committee=committee, bid=bid, compliant=True)
+        for user in members[:3]:  # three of five reject: a majority, while all three count
+            services.review_record(
+                actor=user,
+                committee=committee,
+                bid=bid,
+                compliant=False,
+                ground=RejectionGround.QUALIFICATION,
+                reason="资质不符",
+            )
+        assert next(row for row in selectors.results(committee).rows if row.bid == bid).rejected
         leaving = Member.objects.get(committee=committee, user=members[0])
         with pytest.raises(PermissionDenied):
             services.member_replace(actor=make_user(Role.AGENT), committee=committee, member=leaving, reason="回避")
@@ -248,8 +250,9 @@ def test_a_replaced_members_work_is_void_and_the_replacement_starts_over(tmp_pat
     leaving.refresh_from_db()
     assert not leaving.is_active and leaving.selection.state == SelectionState.REPLACED
     assert spare.selections.count() == 0
-    results = selectors.results(committee)
-    assert all(r.member_id != leaving.pk for row in results.rows for r in row.rejections)
+    # the replaced member's rejection no longer counts: two of the four serving members is no majority
+    row = next(row for row in selectors.results(committee).rows if row.bid == bid)
+    assert len(row.rejections) == 2 and not row.rejected
 
 
 def test_a_replacement_drawn_from_the_same_ranking_joins_at_check_in(tmp_path):

@@ -3,7 +3,6 @@ government-procurement goods tender scored by 87号令 art. 55 with a small-firm
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
@@ -12,7 +11,6 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-import bidtool
 from ggzy.accounts.choices import Role
 from ggzy.core import clock
 from ggzy.core.choices import TradeType
@@ -24,7 +22,7 @@ from ggzy.experts.tests.helpers import closed_lot, make_expert, pool_manager, re
 from ggzy.jobs import services as jobs_services
 from ggzy.tendering import bids, opening
 from ggzy.tendering.models import TenderLot
-from ggzy.tendering.tests.helpers import SealingBidder
+from ggzy.tendering.tests.helpers import SealingBidder, pay_security
 
 pytestmark = pytest.mark.django_db
 
@@ -32,29 +30,6 @@ NOW = dt.datetime(2026, 11, 2, 10, 0, tzinfo=clock.BEIJING)
 DEADLINE = dt.datetime(2026, 11, 27, 10, 0, tzinfo=clock.BEIJING)
 EVALUATION = dt.datetime(2026, 11, 30, 9, 0, tzinfo=clock.BEIJING)
 CRITERIA = [{"key": "tech", "label": "技术", "max_points": 50}, {"key": "service", "label": "服务", "max_points": 20}]
-
-
-def _key(bidder: SealingBidder, bid) -> str:
-    raw = bidtool.unwrap_content_key(bids.bid_path(bid), bidder.sealing)
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _pay(tender_lot, bidder, reference):
-    import json
-
-    from ggzy.tendering import deposits
-
-    payment = {
-        "event": "paid",
-        "reference": reference,
-        "lot_code": tender_lot.lot.code,
-        "payer_uscc": bidder.uscc,
-        "amount_fen": 2_000_000,
-        "method": "bank_transfer",
-        "payer_account": f"6222{reference}",
-    }
-    body = json.dumps(payment).encode()
-    deposits.bank_callback(body=body, signature=deposits.callback_signature(body))
 
 
 def _terms(agent):
@@ -129,11 +104,11 @@ def test_reviews_and_scores_rank_the_candidates_with_the_sme_deduction(tmp_path)
             bidder.user.save(update_fields=["email"])
             sealed = bidder.seal(tmp_path / name, lot=tender_lot, opening_data=data)
             placed[name] = (bidder, bids.bid_submit(actor=bidder.user, tender_lot=tender_lot, envelope=sealed.path))
-            _pay(tender_lot, bidder, f"BK-{name}")
+            pay_security(tender_lot, bidder, f"BK-{name}")
         traveller.move_to(DEADLINE)
         jobs_services.run_due_jobs()
         for bidder, bid in placed.values():
-            opening.bid_unseal(actor=bidder.user, bid=bid, content_key=_key(bidder, bid))
+            opening.bid_unseal(actor=bidder.user, bid=bid, content_key=bidder.content_key(bid))
         traveller.shift(dt.timedelta(hours=1))
         draw = request_draw(agent, lot, starts=EVALUATION, lines=[experts_services.LineInput("A01", 7)])
         run_draw(draw, operator=make_user(Role.CENTER_STAFF), witness=make_user(Role.CENTER_STAFF))
@@ -273,7 +248,7 @@ def _works_world(traveller, tmp_path):
     traveller.move_to(DEADLINE)
     jobs_services.run_due_jobs()
     for bidder, bid in placed:
-        opening.bid_unseal(actor=bidder.user, bid=bid, content_key=_key(bidder, bid))
+        opening.bid_unseal(actor=bidder.user, bid=bid, content_key=bidder.content_key(bid))
     traveller.shift(dt.timedelta(hours=1))
     draw = request_draw(agent, lot, starts=EVALUATION, lines=[experts_services.LineInput("A01", 5)])
     run_draw(draw, operator=make_user(Role.CENTER_STAFF), witness=make_user(Role.CENTER_STAFF))

@@ -14,15 +14,12 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from decimal import Decimal
 
 import pytest
 import time_machine
 
-import bidtool
 from ggzy.accounts.choices import Role
 from ggzy.core import clock
 from ggzy.core.testing.parties import make_user
@@ -33,9 +30,9 @@ from ggzy.experts import services as experts_services
 from ggzy.experts.tests.helpers import closed_lot, make_expert, pool_manager, request_draw, run_draw
 from ggzy.jobs import services as jobs_services
 from ggzy.notifications.models import Notification
-from ggzy.tendering import bids, deposits, opening
+from ggzy.tendering import bids, opening
 from ggzy.tendering.models import BidSecurity, TenderLot
-from ggzy.tendering.tests.helpers import SealingBidder
+from ggzy.tendering.tests.helpers import SealingBidder, pay_security
 from ggzy.witness import selectors as witness_selectors
 from ggzy.witness.models import WitnessEvent
 
@@ -44,25 +41,6 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 2, 10, 0, tzinfo=clock.BEIJING)
 DEADLINE = dt.datetime(2026, 11, 27, 10, 0, tzinfo=clock.BEIJING)
 EVALUATION = dt.datetime(2026, 11, 30, 9, 0, tzinfo=clock.BEIJING)
-
-
-def _key(bidder: SealingBidder, bid) -> str:
-    raw = bidtool.unwrap_content_key(bids.bid_path(bid), bidder.sealing)
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _pay(tender_lot, bidder, reference):
-    payment = {
-        "event": "paid",
-        "reference": reference,
-        "lot_code": tender_lot.lot.code,
-        "payer_uscc": bidder.uscc,
-        "amount_fen": 2_000_000,
-        "method": "bank_transfer",
-        "payer_account": f"6222{reference}",
-    }
-    body = json.dumps(payment).encode()
-    deposits.bank_callback(body=body, signature=deposits.callback_signature(body))
 
 
 def test_opening_to_refunds(tmp_path):
@@ -93,7 +71,7 @@ def test_opening_to_refunds(tmp_path):
             bidder = SealingBidder.registered(name=f"scenario-{n}")
             bidder.user.email = f"scenario-{n}@example.cn"
             bidder.user.save(update_fields=["email"])
-            _pay(tender_lot, bidder, f"BK-{n}")
+            pay_security(tender_lot, bidder, f"BK-{n}")
             sealed = bidder.seal(tmp_path / str(n), lot=tender_lot, opening_data={"price": price})
             bidders.append(bidder)
             placed.append(bids.bid_submit(actor=bidder.user, tender_lot=tender_lot, envelope=sealed.path))
@@ -102,7 +80,7 @@ def test_opening_to_refunds(tmp_path):
         traveller.move_to(DEADLINE)
         jobs_services.run_due_jobs()
         for bidder, bid in zip(bidders, placed, strict=True):
-            opening.bid_unseal(actor=bidder.user, bid=bid, content_key=_key(bidder, bid))
+            opening.bid_unseal(actor=bidder.user, bid=bid, content_key=bidder.content_key(bid))
         jobs_services.run_due_jobs()  # the file checks after the opening
 
         # 3. draw, committee, check-in

@@ -11,7 +11,6 @@ from typing import Any
 from ggzy.accounts.choices import OrganizationKind, Role, Sector
 from ggzy.accounts.models import Organization, User
 from ggzy.catalog import selectors as catalog_selectors
-from ggzy.core import clock
 from ggzy.core.choices import ProcurementMethod, TradeType
 from ggzy.core.testing.parties import make_org, make_user
 from ggzy.experts import services
@@ -132,6 +131,3 @@ def request_draw(
 def run_draw(request: DrawRequest, *, operator: User, witness: User, text: str = "20261127") -> DrawRequest:
     services.draw_witness_join(actor=witness, request=request, witness_text=text)
     return services.draw_run(actor=operator, request=request)
-
-
-BEIJING = clock.BEIJING

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from ggzy.accounts.models import User
 from ggzy.core.testing.parties import make_user
 from ggzy.tendering import bids
 from ggzy.tendering.choices import KeyKind
-from ggzy.tendering.models import TenderLot
+from ggzy.tendering.models import Bid, TenderLot
 
 
 @dataclass
@@ -62,3 +64,25 @@ class SealingBidder:
             signing_private_key=self.signing,
             overwrite=True,
         )
+
+    def content_key(self, bid: Bid) -> str:
+        """What the bidder releases at the opening: the bid's content key, unwrapped at home."""
+        raw = bidtool.unwrap_content_key(bids.bid_path(bid), self.sealing)
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def pay_security(tender_lot: TenderLot, bidder: SealingBidder, reference: str, amount_fen: int = 2_000_000) -> None:
+    """The bank confirms a bid security paid from the bidder's own account (signed callback)."""
+    from ggzy.tendering import deposits
+
+    payment = {
+        "event": "paid",
+        "reference": reference,
+        "lot_code": tender_lot.lot.code,
+        "payer_uscc": bidder.uscc,
+        "amount_fen": amount_fen,
+        "method": "bank_transfer",
+        "payer_account": f"6222{reference}",
+    }
+    body = json.dumps(payment).encode()
+    deposits.bank_callback(body=body, signature=deposits.callback_signature(body))

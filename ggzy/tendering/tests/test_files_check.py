@@ -3,7 +3,6 @@ in the manifest (the opening itself relies on the key commitment, GCM and the he
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,11 +27,6 @@ from ggzy.witness import selectors as witness_selectors
 from ggzy.witness.models import WitnessEvent
 
 pytestmark = pytest.mark.django_db
-
-
-def _key(bidder: SealingBidder, bid: Bid) -> str:
-    raw = bidtool.unwrap_content_key(bids.bid_path(bid), bidder.sealing)
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def _lying_seal(monkeypatch, bidder: SealingBidder, directory: Path, **kwargs) -> bidtool.SealResult:
@@ -78,7 +72,7 @@ def opening_lot(tmp_path, monkeypatch):
 
 def test_the_opening_enqueues_the_file_check_and_the_worker_records_success(opening_lot):
     bidder, bid = opening_lot["bidders"][0], opening_lot["bids"][0]
-    opening.bid_unseal(actor=bidder.user, bid=bid, content_key=_key(bidder, bid))
+    opening.bid_unseal(actor=bidder.user, bid=bid, content_key=bidder.content_key(bid))
     bid.refresh_from_db()
     assert bid.opening_outcome == OpeningOutcome.DECRYPTED
     assert bid.files_checked_at is None and bid.files_check_passed is None
@@ -109,7 +103,7 @@ def test_a_false_file_digest_is_opened_then_recorded_as_failed(opening_lot):
     lot = opening_lot["lot"]
     bidders, placed = opening_lot["bidders"], opening_lot["bids"]
     for n in range(3):
-        opening.bid_unseal(actor=bidders[n].user, bid=placed[n], content_key=_key(bidders[n], placed[n]))
+        opening.bid_unseal(actor=bidders[n].user, bid=placed[n], content_key=bidders[n].content_key(placed[n]))
     lot.refresh_from_db()
     assert lot.status == LotStatus.OPENED  # the cheat does not stop the opening
     cheat = Bid.objects.get(pk=placed[2].pk)
@@ -135,7 +129,7 @@ def test_a_wrong_content_key_is_refused_as_such_and_leaves_nothing(opening_lot):
     other = opening_lot["bidders"][1]
     events = WitnessEvent.objects.count()
     with pytest.raises(ValidationError) as refused:
-        opening.bid_unseal(actor=bidder.user, bid=bid, content_key=_key(other, opening_lot["bids"][1]))
+        opening.bid_unseal(actor=bidder.user, bid=bid, content_key=other.content_key(opening_lot["bids"][1]))
     assert "不是本投标文件承诺的内容密钥" in str(refused.value)
     assert "认证失败" not in str(refused.value)
     bid.refresh_from_db()
@@ -162,7 +156,9 @@ def test_the_backup_path_is_checked_after_the_opening_too(opening_lot, tmp_path)
         opening.bid_unseal_backup(actor=bidder.user, bid=bid, backup=package)
     assert not Job.objects.filter(key=f"bid:{bid.pk}:files-check").exists()
     # The envelope the platform holds is its own backup: opened with the content key.
-    opening.bid_unseal_backup(actor=bidder.user, bid=bid, backup=bids.bid_path(bid), content_key=_key(bidder, bid))
+    opening.bid_unseal_backup(
+        actor=bidder.user, bid=bid, backup=bids.bid_path(bid), content_key=bidder.content_key(bid)
+    )
     assert sealed.commitment != bid.commitment
     assert jobs_services.run_due_jobs() == 1
     bid.refresh_from_db()
@@ -171,7 +167,7 @@ def test_the_backup_path_is_checked_after_the_opening_too(opening_lot, tmp_path)
 
 def test_a_missing_opened_directory_is_the_platform_s_fault_not_the_bidder_s(opening_lot):
     bidder, bid = opening_lot["bidders"][0], opening_lot["bids"][0]
-    opening.bid_unseal(actor=bidder.user, bid=bid, content_key=_key(bidder, bid))
+    opening.bid_unseal(actor=bidder.user, bid=bid, content_key=bidder.content_key(bid))
     opened = Path(settings.MEDIA_ROOT) / "opened" / bid.ciphertext_digest
     (opened / "files" / "technical.txt").unlink()
     with pytest.raises(FileNotFoundError):

@@ -34,11 +34,6 @@ from ggzy.witness.models import WitnessEvent
 pytestmark = pytest.mark.django_db
 
 
-def _key(bidder: SealingBidder, bid: Bid) -> str:
-    raw = bidtool.unwrap_content_key(bids.bid_path(bid), bidder.sealing)
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def test_publish_bid_open_object(tmp_path):
     # 1. publish
     with time_machine.travel(NOW, tick=False) as traveller:
@@ -84,7 +79,7 @@ def test_publish_bid_open_object(tmp_path):
         #    bidder 2 tries the wrong key and then gives up
         traveller.shift(dt.timedelta(minutes=5))
         for n in (0, 1):
-            opening.bid_unseal(actor=bidders[n].user, bid=placed[n], content_key=_key(bidders[n], placed[n]))
+            opening.bid_unseal(actor=bidders[n].user, bid=placed[n], content_key=bidders[n].content_key(placed[n]))
         wrong = base64.urlsafe_b64encode(bytes(32)).decode()
         with pytest.raises(ValidationError, match="不是本投标文件承诺的内容密钥"):
             opening.bid_unseal(actor=bidders[2].user, bid=placed[2], content_key=wrong)
@@ -164,7 +159,7 @@ def test_a_platform_fault_is_recorded_as_withdrawn_not_revoked(tmp_path):
         traveller.move_to(tender.bid_deadline)
         jobs_services.run_due_jobs()
         for n in (0, 1):
-            opening.bid_unseal(actor=bidders[n].user, bid=placed[n], content_key=_key(bidders[n], placed[n]))
+            opening.bid_unseal(actor=bidders[n].user, bid=placed[n], content_key=bidders[n].content_key(placed[n]))
         with pytest.raises(PermissionDenied):
             opening.bid_mark_not_decrypted(actor=bidders[0].user, bid=placed[2], reason="平台故障")
         opening.bid_mark_not_decrypted(actor=world["agent"], bid=placed[2], reason="平台解密服务10:05-10:40中断")
