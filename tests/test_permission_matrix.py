@@ -416,6 +416,8 @@ MATRIX: list[Page] = [
     Page("evaluation:my_questions", "get", frozenset({"bidder"})),
     Page("evaluation:question_answer", "post", frozenset(), lambda w: {"pk": 999999}),
     Page("evaluation:report_draft", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
+    Page("evaluation:tie_draw_request", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
+    Page("evaluation:tie_draw_run", "post", frozenset(), lambda w: {"pk": w.committee_id, "draw_id": 999999}),
     # nobody before the member has checked in and the evaluation runs
     Page(
         "evaluation:bid_file",

@@ -21,6 +21,14 @@ class Subject(models.TextChoices):
     WORKS = "works", _("工程")
 
 
+class TieBreak(models.TextChoices):
+    """How the tender documents break a tie that total and price leave (87号令 arts. 65, 68;
+    214号 art. 24): by the technical factors first, and in every case a random draw last."""
+
+    DRAW = "draw", _("随机抽签")
+    TECHNICAL_THEN_DRAW = "technical_then_draw", _("技术得分高者优先，仍相同的随机抽签")
+
+
 class RejectionGround(models.TextChoices):
     """否决投标 (招标投标法实施条例 art. 51)."""
 

@@ -45,6 +45,14 @@ class SignForm(forms.Form):
     dissent = forms.CharField(label=_("不同意见及理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
+class TieDrawForm(forms.Form):
+    witness_text = forms.CharField(
+        label=_("在场人员输入的随机数"),
+        max_length=64,
+        help_text=_("由在场人员当场输入，平台公布种子承诺值之前无法预知。"),
+    )
+
+
 def score_form(criteria: list[dict[str, Any]], data: Any = None) -> forms.Form:
     """One decimal field per evaluation factor, bounded by its maximum."""
     fields = {

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CommitteeStatus, MemberKind, OutcomeStage, RejectionGround, ReportStatus, Subject
+from .choices import CommitteeStatus, MemberKind, OutcomeStage, RejectionGround, ReportStatus, Subject, TieBreak
 
 
 class Committee(models.Model):
@@ -96,8 +96,10 @@ class EvaluationTerms(models.Model):
     sme_deduction_percent = models.DecimalField(
         _("小微企业价格扣除比例（%）"), max_digits=5, decimal_places=2, default=0
     )
-    # Factors other than price: [{"key", "label", "max_points"}]; with the price weight they make 100.
+    # Factors other than price: [{"key", "label", "max_points", "technical"}]; with the price weight
+    # they make 100. The technical ones decide a tie when the documents say so.
     criteria = models.JSONField(_("评审因素"), default=list, blank=True)
+    tie_break = models.CharField(_("并列时的排序方法"), max_length=32, choices=TieBreak.choices, default=TieBreak.DRAW)
 
     class Meta:
         verbose_name = _("评标办法参数")
@@ -166,6 +168,42 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return str(self.committee_id)
+
+
+class TieDraw(models.Model):
+    """A random draw that orders bids the ranking leaves tied (87号令 art. 68). The seed stays
+    secret until a person present has typed a text; both are then recorded for anyone to replay."""
+
+    committee = models.ForeignKey(
+        Committee, verbose_name=_("评标委员会"), on_delete=models.CASCADE, related_name="tie_draws"
+    )
+    # The tied places as bid ids, e.g. [[12, 15]]: the draw applies only while they are the same.
+    tied = models.JSONField(_("并列的投标"))
+    seed = models.CharField(_("种子（抽签后公开）"), max_length=64)
+    seed_commitment = models.CharField(_("种子承诺值"), max_length=64)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("发起时间"))
+    witness_text = models.CharField(_("现场输入的随机数"), max_length=64, blank=True)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("抽签人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    drawn_at = models.DateTimeField(_("抽签时间"), null=True, blank=True)
+    order = models.JSONField(_("抽签结果"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("并列排序抽签")
+        verbose_name_plural = _("并列排序抽签")
+        ordering = ["committee", "-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.committee_id}:{self.pk}"
 
 
 class Signature(models.Model):

@@ -107,7 +107,32 @@ def rank_by_lowest_price(items: Iterable[Scored]) -> Ranking:
     return _group(items, lambda s: s.evaluation_price)
 
 
+def refine(ranking: Ranking, sort_key: Callable[[Scored], Any]) -> Ranking:
+    """Split every tied place by a further key (lower first), keeping the order of the places:
+    e.g. the technical points the tender documents name as the tie-break (214号 art. 24)."""
+    refined = Ranking()
+    for place in ranking.places:
+        refined.places.extend(_group(place, sort_key).places if len(place) > 1 else [place])
+    return refined
+
+
+# The tie draw (87号令 art. 68: a tie the documents do not resolve is settled by random draw) is
+# verifiable in the same way as the expert draw: the platform commits to a secret seed in the
+# witness log before anyone present types a text of their own; the effective seed mixes both.
 _TIE = b"GGZY-TIE/1\x00"
+_TIE_COMMITMENT = b"GGZY-TIE/1 commitment\x00"
+_TIE_EFFECTIVE = b"GGZY-TIE/1 effective\x00"
+TIE_SEED_BYTES = 32
+
+
+def tie_seed_commitment(seed: bytes) -> str:
+    if len(seed) != TIE_SEED_BYTES:
+        raise ValueError("the seed is 32 bytes")
+    return hashlib.sha256(_TIE_COMMITMENT + seed).hexdigest()
+
+
+def tie_effective_seed(seed: bytes, witness_text: str) -> bytes:
+    return hashlib.sha256(_TIE_EFFECTIVE + seed + hashlib.sha256(witness_text.encode()).digest()).digest()
 
 
 def break_ties(ranking: Ranking, seed: bytes) -> list[Scored]:
@@ -117,6 +142,11 @@ def break_ties(ranking: Ranking, seed: bytes) -> list[Scored]:
     for place in ranking.places:
         ordered.extend(sorted(place, key=lambda s: hashlib.sha256(_TIE + seed + s.key.encode()).digest()))
     return ordered
+
+
+def settle(ranking: Ranking, seed: bytes) -> Ranking:
+    """The ranking with every tie broken by the draw: one bid per place."""
+    return Ranking(places=[[item] for item in break_ties(ranking, seed)])
 
 
 def weighted_ranking(

@@ -19,8 +19,8 @@ from ggzy.tendering.choices import EvaluationMethod, OpeningFieldKind
 from ggzy.tendering.models import Bid, TenderLot
 
 from . import scoring
-from .choices import CommitteeStatus
-from .models import Committee, EvaluationTerms, Member, MemberReview, MemberScore
+from .choices import CommitteeStatus, TieBreak
+from .models import Committee, EvaluationTerms, Member, MemberReview, MemberScore, TieDraw
 
 
 def committee_of(tender_lot: TenderLot) -> Committee | None:
@@ -76,6 +76,7 @@ class Results:
     missing: list[str]
     places: list[list[BidResult]]
     candidates: list[BidResult]
+    tie_draw: Any = None  # the completed TieDraw that settled the ties, if one did
 
     @property
     def complete(self) -> bool:
@@ -101,11 +102,17 @@ def results(committee: Committee) -> Results:
     members = list(committee.members.filter(is_active=True))
     bids = tendering_selectors.decrypted_bids(committee.tender_lot)
     reviews = {(r.member_id, r.bid_id): r for r in MemberReview.objects.filter(member__in=members)}
+    technical_keys = {
+        str(c["key"]) for c in (terms_row.criteria if terms_row is not None else []) if c.get("technical")
+    }
     scores: dict[tuple[int, int], Fraction] = {}
+    technical: dict[tuple[int, int], Fraction] = {}
     scored_criteria: dict[tuple[int, int], int] = {}
     for score in MemberScore.objects.filter(member__in=members):
         key = (score.member_id, score.bid_id)
         scores[key] = scores.get(key, Fraction(0)) + Fraction(score.points)
+        if score.criterion in technical_keys:
+            technical[key] = technical.get(key, Fraction(0)) + Fraction(score.points)
         scored_criteria[key] = scored_criteria.get(key, 0) + 1
     missing: list[str] = []
     price_key = _price_key(tender)
@@ -164,6 +171,15 @@ def results(committee: Committee) -> Results:
         for row in valid
     }
     ranking = scoring.rank_by_score(items.values()) if weighted else scoring.rank_by_lowest_price(items.values())
+    if weighted and terms_row is not None and terms_row.tie_break == TieBreak.TECHNICAL_THEN_DRAW:
+        points = {
+            str(row.bid.pk): scoring.member_average([technical.get((m.pk, row.bid.pk), Fraction(0)) for m in members])
+            for row in valid
+        }
+        ranking = scoring.refine(ranking, lambda item: -points[item.key])
+    draw = tie_draw_settling(committee, ties_of(ranking))
+    if draw is not None:
+        ranking = scoring.settle(ranking, scoring.tie_effective_seed(bytes.fromhex(draw.seed), draw.witness_text))
     by_key = {str(row.bid.pk): row for row in valid}
     places = []
     for number, place in enumerate(ranking.places, start=1):
@@ -174,7 +190,24 @@ def results(committee: Committee) -> Results:
     scope = {"trade_type": tender.project.trade_type, "method": tender.project.procurement_method}
     limit = rule_get("tender.max_candidates", on=tender.project.rules_date, **scope).as_int()
     candidates = [row for place in places for row in place][:limit]
-    return Results(rows=rows, missing=[], places=places, candidates=candidates)
+    return Results(rows=rows, missing=[], places=places, candidates=candidates, tie_draw=draw)
+
+
+def ties_of(ranking: scoring.Ranking) -> list[list[int]]:
+    """The tied places as sorted bid ids: what a tie draw records and must still match."""
+    return [sorted(int(item.key) for item in place) for place in ranking.ties]
+
+
+def tie_draw_settling(committee: Committee, tied: list[list[int]]) -> TieDraw | None:
+    """The latest completed tie draw of the committee, if it drew exactly these ties."""
+    if not tied:
+        return None
+    draw = TieDraw.objects.filter(committee=committee, drawn_at__isnull=False).first()
+    return draw if draw is not None and draw.tied == tied else None
+
+
+def tie_draw_pending(committee: Committee) -> TieDraw | None:
+    return TieDraw.objects.filter(committee=committee, drawn_at__isnull=True).first()
 
 
 def terms_of(committee: Committee) -> EvaluationTerms | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -28,7 +29,7 @@ from ggzy.tendering.models import Bid, Tender, TenderLot
 from ggzy.witness.services import event_record
 
 from . import scoring, selectors, terms
-from .choices import CommitteeStatus, MemberKind, RejectionGround, ReportStatus, Subject
+from .choices import CommitteeStatus, MemberKind, RejectionGround, ReportStatus, Subject, TieBreak
 from .models import (
     BidQuestion,
     Committee,
@@ -38,6 +39,7 @@ from .models import (
     MemberScore,
     Report,
     Signature,
+    TieDraw,
 )
 
 
@@ -184,7 +186,9 @@ def _criteria_clean(criteria: list[dict[str, object]]) -> list[dict[str, object]
         if not key or not label or key in keys or not points > 0:
             raise ValidationError({"criteria": _("每个评审因素须有唯一的代码、名称和大于0的分值。")})
         keys.add(key)
-        cleaned.append({"key": key, "label": label, "max_points": str(points)})
+        cleaned.append(
+            {"key": key, "label": label, "max_points": str(points), "technical": bool(item.get("technical"))}
+        )
     return cleaned
 
 
@@ -197,6 +201,7 @@ def terms_set(
     price_weight_percent: Decimal | None,
     sme_deduction_percent: Decimal,
     criteria: list[dict[str, object]],
+    tie_break: str = TieBreak.DRAW,
 ) -> EvaluationTerms:
     """State the evaluation method's parameters while the tender is a draft (they are published
     with the documents and cannot change afterwards)."""
@@ -226,6 +231,10 @@ def terms_set(
                 weight_percent=price_weight_percent,
                 on=project.rules_date,
             )
+    if tie_break not in TieBreak.values:
+        raise ValidationError({"tie_break": _("并列时的排序方法不正确。")})
+    if tie_break == TieBreak.TECHNICAL_THEN_DRAW and not any(c["technical"] for c in cleaned):
+        raise ValidationError({"tie_break": _("按技术得分排序的，须至少标明一个技术评审因素。")})
     if sme_deduction_percent and project.trade_type == TradeType.GOVERNMENT_PROCUREMENT:
         terms.sme_deduction_check(
             works=subject == Subject.WORKS, deduction_percent=sme_deduction_percent, on=project.rules_date
@@ -237,6 +246,7 @@ def terms_set(
             "price_weight_percent": price_weight_percent,
             "sme_deduction_percent": sme_deduction_percent,
             "criteria": cleaned,
+            "tie_break": tie_break,
         },
     )
     item.full_clean()
@@ -249,6 +259,7 @@ def terms_set(
             "price_weight_percent": str(price_weight_percent) if price_weight_percent is not None else None,
             "sme_deduction_percent": str(sme_deduction_percent),
             "criteria": cleaned,
+            "tie_break": tie_break,
         },
     )
     return item
@@ -356,7 +367,17 @@ def _results_snapshot(result: selectors.Results) -> dict[str, Any]:
         for row in result.rows
     ]
     candidates = [{"bid": row.bid.pk, "bidder": row.bid.bidder.name, "place": row.place} for row in result.candidates]
-    return {"rows": rows, "candidates": candidates}
+    snapshot: dict[str, Any] = {"rows": rows, "candidates": candidates}
+    draw = result.tie_draw
+    if draw is not None:
+        snapshot["tie_draw"] = {
+            "tied": draw.tied,
+            "seed": draw.seed,
+            "seed_commitment": draw.seed_commitment,
+            "witness_text": draw.witness_text,
+            "order": draw.order,
+        }
+    return snapshot
 
 
 @transaction.atomic
@@ -368,12 +389,78 @@ def report_draft(*, actor: User, committee: Committee) -> Report:
     if not result.complete:
         raise ValidationError(result.missing)
     if any(len(place) > 1 for place in result.places[: len(result.candidates)]):
-        raise ValidationError(_("候选人排名并列，须先按招标文件规定的方法（未规定的以随机抽签）确定顺序。"))
+        raise ValidationError(_("候选人排名并列，须先随机抽签确定顺序。"))
     report = Report(committee=committee, results=_results_snapshot(result), drafted_at=clock.now())
     report.full_clean()
     report.save()
     event_record(action="evaluation.report_drafted", actor=actor, obj=committee, after=report.results)
     return report
+
+
+@transaction.atomic
+def tie_draw_request(*, actor: User, committee: Committee) -> TieDraw:
+    """Start the draw for the ties that the law's order and the documents' tie-break leave: the
+    platform commits to a secret seed in the witness log before anyone types the witness text."""
+    committee = lock_instance(committee)
+    _working_member(actor, committee)
+    if Report.objects.filter(committee=committee).exists():
+        raise ValidationError(_("评标报告已生成，不能再抽签。"))
+    result = selectors.results(committee)
+    if not result.complete:
+        raise ValidationError(result.missing)
+    tied = [sorted(row.bid.pk for row in place) for place in result.ties]
+    if not tied:
+        raise ValidationError(_("排名没有并列，无需抽签。"))
+    TieDraw.objects.filter(committee=committee, drawn_at__isnull=True).delete()  # superseded by this one
+    seed = secrets.token_bytes(scoring.TIE_SEED_BYTES)
+    draw = TieDraw(
+        committee=committee,
+        tied=tied,
+        seed=seed.hex(),
+        seed_commitment=scoring.tie_seed_commitment(seed),
+        requested_by=actor,
+        requested_at=clock.now(),
+    )
+    draw.full_clean()
+    draw.save()
+    event_record(
+        action="evaluation.tie_draw_requested",
+        actor=actor,
+        obj=committee,
+        after={"tie_draw": draw.pk, "tied": tied, "seed_commitment": draw.seed_commitment},
+    )
+    return draw
+
+
+@transaction.atomic
+def tie_draw_run(*, actor: User, draw: TieDraw, witness_text: str) -> TieDraw:
+    """Draw: a person present types a text the platform could not know when it committed; the
+    order follows from seed and text, both recorded so that anyone can replay it."""
+    draw = lock_instance(draw)
+    committee = draw.committee
+    _working_member(actor, committee)
+    text = witness_text.strip()
+    if not 1 <= len(text) <= 64:
+        raise ValidationError({"witness_text": _("请输入1至64个字符的随机数。")})
+    if draw.drawn_at is not None:
+        raise ValidationError(_("本次抽签已完成。"))
+    if Report.objects.filter(committee=committee).exists():
+        raise ValidationError(_("评标报告已生成，不能再抽签。"))
+    effective = scoring.tie_effective_seed(bytes.fromhex(draw.seed), text)
+    ranking = scoring.Ranking(
+        places=[[scoring.Scored(key=str(pk), price_fen=0) for pk in place] for place in draw.tied]
+    )
+    draw.witness_text, draw.drawn_by, draw.drawn_at = text, actor, clock.now()
+    drawn = iter(scoring.break_ties(ranking, effective))
+    draw.order = [[int(next(drawn).key) for _pk in place] for place in draw.tied]
+    draw.save(update_fields=["witness_text", "drawn_by", "drawn_at", "order"])
+    event_record(
+        action="evaluation.tie_draw",
+        actor=actor,
+        obj=committee,
+        after={"tie_draw": draw.pk, "witness_text": text, "seed": draw.seed, "order": draw.order},
+    )
+    return draw
 
 
 def _finish_if_signed(report: Report) -> None:

@@ -32,9 +32,10 @@ from .forms import (
     ReviewForm,
     SignForm,
     SupervisorReportForm,
+    TieDrawForm,
     score_form,
 )
-from .models import BidQuestion, Committee, Contract, Outcome, PublicityObjection, Report, SupervisorReport
+from .models import BidQuestion, Committee, Contract, Outcome, PublicityObjection, Report, SupervisorReport, TieDraw
 
 
 def _tender_lot(request: AuthedRequest, code: str, lot_code: str) -> TenderLot:
@@ -129,6 +130,8 @@ def workspace(request: AuthedRequest, pk: int) -> HttpResponse:
         "results": selectors.results(committee) if bids else None,
         "report": report,
         "signed": report.signatures.filter(member=member).exists() if report and member else False,
+        "tie_draw_pending": selectors.tie_draw_pending(committee),
+        "tie_draw_form": TieDrawForm(),
     }
     return render(request, "evaluation/workspace.html", context)
 
@@ -212,6 +215,34 @@ def report_draft(request: AuthedRequest, pk: int) -> HttpResponse:
         None,
         lambda _data: services.report_draft(actor=request.user, committee=committee),
         success=_("评标报告已生成，请各位成员签字。"),
+    )
+    return redirect("evaluation:workspace", pk=pk)
+
+
+@login_required
+@require_POST
+def tie_draw_request(request: AuthedRequest, pk: int) -> HttpResponse:
+    committee = _committee_of_member(request, pk)
+    form_submit(
+        request,
+        None,
+        lambda _data: services.tie_draw_request(actor=request.user, committee=committee),
+        success=_("已公布种子承诺值，请在场人员输入随机数后抽签。"),
+    )
+    return redirect("evaluation:workspace", pk=pk)
+
+
+@login_required
+@require_POST
+def tie_draw_run(request: AuthedRequest, pk: int, draw_id: int) -> HttpResponse:
+    committee = _committee_of_member(request, pk)
+    draw = get_object_or_404(TieDraw, pk=draw_id, committee=committee)
+    form_submit(
+        request,
+        TieDrawForm(request.POST),
+        lambda data: services.tie_draw_run(actor=request.user, draw=draw, witness_text=data["witness_text"]),
+        success=_("抽签完成，并列名次已确定。"),
+        invalid=_("请输入随机数。"),
     )
     return redirect("evaluation:workspace", pk=pk)
 

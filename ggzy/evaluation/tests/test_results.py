@@ -222,7 +222,12 @@ def test_reviews_and_scores_rank_the_candidates_with_the_sme_deduction(tmp_path)
     assert "1,050,000.00" in contract_notice.body
 
 
-def _works_world(traveller, tmp_path):
+WORKS_CRITERIA = [{"key": "plan", "label": "施工组织设计", "max_points": 60}]
+
+
+def _works_world(
+    traveller, tmp_path, *, prices=(90_000_000, 100_000_000, 110_000_000), criteria=None, tie_break="draw"
+):
     manager = pool_manager()
     owner, agent = make_user(Role.OWNER), make_user(Role.AGENT)
 
@@ -233,7 +238,8 @@ def _works_world(traveller, tmp_path):
             subject="works",
             price_weight_percent=Decimal(40),
             sme_deduction_percent=Decimal(0),
-            criteria=[{"key": "plan", "label": "施工组织设计", "max_points": 60}],
+            criteria=criteria or WORKS_CRITERIA,
+            tie_break=tie_break,
         )
 
     lot = closed_lot(owner=owner, agent=agent, deadline=DEADLINE, before_publish=works_terms)
@@ -241,7 +247,7 @@ def _works_world(traveller, tmp_path):
     pool = [make_expert(manager) for _ in range(5)]
     traveller.shift(dt.timedelta(days=2))
     placed = []
-    for n, price in enumerate((90_000_000, 100_000_000, 110_000_000)):
+    for n, price in enumerate(prices):
         bidder = SealingBidder.registered(name=f"works-{n}")
         sealed = bidder.seal(tmp_path / str(n), lot=tender_lot, opening_data={"price": price})
         placed.append((bidder, bids.bid_submit(actor=bidder.user, tender_lot=tender_lot, envelope=sealed.path)))
