@@ -418,6 +418,20 @@ MATRIX: list[Page] = [
     Page("evaluation:report_draft", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
     Page("evaluation:tie_draw_request", "post", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
     Page("evaluation:tie_draw_run", "post", frozenset(), lambda w: {"pk": w.committee_id, "draw_id": 999999}),
+    Page("evaluation:price_correction", "post", frozenset(), lambda w: {"pk": w.committee_id, "bid_id": w.bid_id}),
+    Page("evaluation:correction_answer", "post", frozenset(), lambda w: {"pk": 999999}),
+    Page(
+        "evaluation:member_replace",
+        "post",
+        frozenset({"owner", "agent"}),
+        lambda w: {
+            "code": w.tender_code,
+            "lot_code": w.lot_code,
+            "member_id": Member.objects.filter(committee_id=w.committee_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[0],
+        },
+    ),
     # nobody before the member has checked in and the evaluation runs
     Page(
         "evaluation:bid_file",

@@ -9,7 +9,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts.models import User
+from ggzy.core.money import yuan_to_fen
 
+from . import corrections
 from .choices import RejectionGround
 
 
@@ -43,6 +45,67 @@ class SignForm(forms.Form):
         label=_("对评标结果"), choices=[("1", _("同意")), ("0", _("不同意"))], coerce=lambda v: v == "1"
     )
     dissent = forms.CharField(label=_("不同意见及理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class PriceCorrectionForm(forms.Form):
+    """What the committee reads from the bid for 87号令 art. 59: the opening summary's total in words
+    and figures, and the price schedule (one line each: 名称, 数量, 单价, 合价; amounts in yuan)."""
+
+    amount_in_words = forms.CharField(label=_("开标一览表大写金额"), max_length=100)
+    amount_in_figures = forms.CharField(label=_("开标一览表小写金额（元）"), max_length=30)
+    schedule_total = forms.CharField(label=_("分项报价表合计（元）"), max_length=30, required=False)
+    lines = forms.CharField(
+        label=_("分项报价表"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("每行一项：名称,数量,单价（元）,合价（元）"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            figures = yuan_to_fen(data["amount_in_figures"])
+            total = yuan_to_fen(data["schedule_total"]) if data.get("schedule_total", "").strip() else None
+            items = []
+            for number, line in enumerate(data.get("lines", "").splitlines(), start=1):
+                if not line.strip():
+                    continue
+                parts = [p.strip() for p in line.replace("，", ",").split(",")]
+                if len(parts) != 4:
+                    raise forms.ValidationError(_("分项报价表第{n}行应有名称、数量、单价、合价四项。").format(n=number))
+                try:
+                    quantity = Decimal(parts[1])
+                except ArithmeticError:
+                    raise forms.ValidationError(_("分项报价表第{n}行的数量不正确。").format(n=number)) from None
+                if not quantity.is_finite() or quantity <= 0:
+                    raise forms.ValidationError(_("分项报价表第{n}行的数量不正确。").format(n=number))
+                items.append(
+                    corrections.LineItem(
+                        name=parts[0],
+                        quantity=quantity,
+                        unit_price_fen=yuan_to_fen(parts[2]),
+                        line_total_fen=yuan_to_fen(parts[3]),
+                    )
+                )
+            data["price_data"] = corrections.PriceData(
+                amount_in_words=data["amount_in_words"].strip(),
+                amount_in_figures_fen=figures,
+                items=tuple(items),
+                schedule_total_fen=total,
+            )
+        except ValueError:
+            raise forms.ValidationError(_("金额和数量不能为负数。")) from None
+        return data
+
+
+class CorrectionAnswerForm(forms.Form):
+    confirm = forms.TypedChoiceField(
+        label=_("对修正后的报价"),
+        choices=[("1", _("确认")), ("0", _("不确认（投标无效）"))],
+        coerce=lambda v: v == "1",
+    )
 
 
 class TieDrawForm(forms.Form):
@@ -84,6 +147,14 @@ class AnswerForm(forms.Form):
 
 class ExclusionForm(forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=500)
+
+
+class ReplaceForm(forms.Form):
+    reason = forms.CharField(
+        label=_("更换理由"),
+        max_length=500,
+        help_text=_("仅限法定事由：应当回避、擅离职守、因健康等原因不能继续评标。"),
+    )
 
 
 class SupervisorReportForm(forms.Form):

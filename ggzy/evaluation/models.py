@@ -379,3 +379,50 @@ class BidQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.committee_id}:{self.pk}"
+
+
+class PriceCorrection(models.Model):
+    """The committee's arithmetic correction of a bid's price (87号令 art. 59). It binds the bidder
+    only once confirmed in writing; a bid whose bidder declines, or does not answer before the
+    evaluation ends, is rejected."""
+
+    committee = models.ForeignKey(
+        Committee, verbose_name=_("评标委员会"), on_delete=models.CASCADE, related_name="price_corrections"
+    )
+    bid = models.OneToOneField(
+        "tendering.Bid", verbose_name=_("投标文件"), on_delete=models.PROTECT, related_name="price_correction"
+    )
+    # What the committee read from the bid: words, figures, the price schedule's lines and total.
+    price_data = models.JSONField(_("报价数据"))
+    original_fen = models.BigIntegerField(_("原报价（分）"))
+    corrected_fen = models.BigIntegerField(_("修正后报价（分）"))
+    steps = models.JSONField(_("修正步骤"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("记录时间"))
+    confirmed = models.BooleanField(_("投标人确认"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答复人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("报价算术修正")
+        verbose_name_plural = _("报价算术修正")
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(corrected_fen__gt=0),
+                name="evaluation_correction_positive",
+                violation_error_message=_("修正后的报价必须大于零。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.bid_id)

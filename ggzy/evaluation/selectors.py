@@ -20,7 +20,7 @@ from ggzy.tendering.models import Bid, TenderLot
 
 from . import scoring
 from .choices import CommitteeStatus, TieBreak
-from .models import Committee, EvaluationTerms, Member, MemberReview, MemberScore, TieDraw
+from .models import Committee, EvaluationTerms, Member, MemberReview, MemberScore, PriceCorrection, TieDraw
 
 
 def committee_of(tender_lot: TenderLot) -> Committee | None:
@@ -68,6 +68,8 @@ class BidResult:
     factor_points: Fraction | None = None
     total: Fraction | None = None
     place: int | None = None
+    correction: Any = None  # the PriceCorrection of the bid, if the committee made one
+    notes: list[str] = field(default_factory=list)  # rejection reasons other than the members' reviews
 
 
 @dataclass
@@ -87,7 +89,7 @@ class Results:
         return [place for place in self.places if len(place) > 1]
 
 
-def _price_key(tender: Any) -> str:
+def price_key(tender: Any) -> str:
     for item in tender.opening_fields:
         if item.get("kind") == OpeningFieldKind.MONEY:
             return str(item["key"])
@@ -115,16 +117,19 @@ def results(committee: Committee) -> Results:
             technical[key] = technical.get(key, Fraction(0)) + Fraction(score.points)
         scored_criteria[key] = scored_criteria.get(key, 0) + 1
     missing: list[str] = []
-    price_key = _price_key(tender)
+    price_field = price_key(tender)
+    corrections = corrections_of(committee)
+    ended = clock.now() > committee.evaluation_ends_at
     rows = []
     for bid in bids:
-        row = BidResult(bid=bid, price_fen=int((bid.opening_data or {}).get(price_key, 0)))
+        row = BidResult(bid=bid, price_fen=int((bid.opening_data or {}).get(price_field, 0)))
+        _apply_correction(row, corrections.get(bid.pk), ended, missing)
         row.rejections = [reviews[(m.pk, bid.pk)] for m in members if (m.pk, bid.pk) in reviews]
         row.rejections = [r for r in row.rejections if not r.compliant]
         unreviewed = [m for m in members if (m.pk, bid.pk) not in reviews]
         if unreviewed:
             missing.append(_("{bidder}：尚有{n}名成员未完成审查。").format(bidder=bid.bidder.name, n=len(unreviewed)))
-        row.rejected = len(row.rejections) * 2 > len(members)
+        row.rejected = len(row.rejections) * 2 > len(members) or bool(row.notes)
         rows.append(row)
     valid = [row for row in rows if not row.rejected]
     deduction = terms_row.sme_deduction_percent if terms_row is not None else 0
@@ -191,6 +196,34 @@ def results(committee: Committee) -> Results:
     limit = rule_get("tender.max_candidates", on=tender.project.rules_date, **scope).as_int()
     candidates = [row for place in places for row in place][:limit]
     return Results(rows=rows, missing=[], places=places, candidates=candidates, tie_draw=draw)
+
+
+def _apply_correction(row: BidResult, correction: Any, ended: bool, missing: list[str]) -> None:
+    """87号令 art. 59: a confirmed correction is the bid's price; a declined one, or one left
+    unanswered when the evaluation ends, makes the bid invalid; an open one holds the report."""
+    if correction is None:
+        return
+    row.correction = correction
+    if correction.confirmed:
+        row.price_fen = correction.corrected_fen
+    elif correction.confirmed is False or ended:
+        row.notes.append(_("投标人未确认修正后的报价（财政部令第87号第五十九条）。"))
+    else:
+        missing.append(_("{bidder}：报价修正尚待投标人书面确认。").format(bidder=row.bid.bidder.name))
+
+
+def corrections_of(committee: Committee) -> dict[int, Any]:
+    return {c.bid_id: c for c in PriceCorrection.objects.filter(committee=committee)}
+
+
+def corrections_for_bidder(user: Any) -> list[Any]:
+    if not getattr(user, "organization_id", None):
+        return []
+    return list(
+        PriceCorrection.objects.filter(bid__bidder_id=user.organization_id)
+        .select_related("committee__tender_lot__tender", "committee__tender_lot__lot")
+        .order_by("-recorded_at")
+    )
 
 
 def ties_of(ranking: scoring.Ranking) -> list[list[int]]:

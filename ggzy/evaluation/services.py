@@ -28,7 +28,7 @@ from ggzy.tendering.choices import EvaluationMethod, LotStatus, TenderStatus
 from ggzy.tendering.models import Bid, Tender, TenderLot
 from ggzy.witness.services import event_record
 
-from . import scoring, selectors, terms
+from . import corrections, scoring, selectors, terms
 from .choices import CommitteeStatus, MemberKind, RejectionGround, ReportStatus, Subject, TieBreak
 from .models import (
     BidQuestion,
@@ -37,6 +37,7 @@ from .models import (
     Member,
     MemberReview,
     MemberScore,
+    PriceCorrection,
     Report,
     Signature,
     TieDraw,
@@ -358,7 +359,10 @@ def _results_snapshot(result: selectors.Results) -> dict[str, Any]:
             "price_fen": row.price_fen,
             "rejected": row.rejected,
             "grounds": sorted({r.ground for r in row.rejections}),
-            "reasons": [r.reason for r in row.rejections],
+            "reasons": [r.reason for r in row.rejections] + row.notes,
+            "corrected_from_fen": row.correction.original_fen
+            if row.correction is not None and row.correction.confirmed
+            else None,
             "price_score": figure(row.price_score),
             "factor_points": figure(row.factor_points),
             "total": figure(row.total),
@@ -664,3 +668,110 @@ def member_replace(*, actor: User, committee: Committee, member: Member, reason:
         committee.save(update_fields=["status"])
     event_record(action="committee.member_replaced", actor=actor, obj=committee, after={"reason": reason.strip()})
     return member
+
+
+def _correction_open(committee: Committee) -> None:
+    if committee.status != CommitteeStatus.EVALUATING or clock.now() > committee.evaluation_ends_at:
+        raise ValidationError(_("只能在评审期间进行报价修正。"))
+    if Report.objects.filter(committee=committee).exists():
+        raise ValidationError(_("评标报告已生成，不能再修正报价。"))
+
+
+def _price_data_json(data: corrections.PriceData) -> dict[str, Any]:
+    return {
+        "amount_in_words": data.amount_in_words,
+        "amount_in_figures_fen": data.amount_in_figures_fen,
+        "schedule_total_fen": data.schedule_total_fen,
+        "items": [
+            {
+                "name": item.name,
+                "quantity": str(item.quantity),
+                "unit_price_fen": item.unit_price_fen,
+                "line_total_fen": item.line_total_fen,
+            }
+            for item in data.items
+        ],
+    }
+
+
+@transaction.atomic
+def price_correction_record(
+    *, actor: User, committee: Committee, bid: Bid, data: corrections.PriceData
+) -> PriceCorrection:
+    """The committee corrects the bid's price by 87号令 art. 59 (the module applies rules 1-4 in
+    order, no hand arithmetic) and asks the bidder to confirm it in writing."""
+    committee = lock_instance(committee)
+    _working_member(actor, committee)
+    _lot_bid(committee, bid)
+    _correction_open(committee)
+    existing = PriceCorrection.objects.filter(bid=bid).first()
+    if existing is not None and existing.confirmed is not None:
+        raise ValidationError(_("投标人已答复该报价修正，不能再修改。"))
+    try:
+        result = corrections.correct(data)
+    except corrections.UppercaseAmountError as error:
+        raise ValidationError({"amount_in_words": error.message}) from None
+    if not result.needs_confirmation:
+        raise ValidationError(_("报价数据一致，无需修正。"))
+    price_key = selectors.price_key(committee.tender_lot.tender)
+    values = {
+        "committee": committee,
+        "price_data": _price_data_json(data),
+        "original_fen": int((bid.opening_data or {}).get(price_key, 0)) or data.amount_in_figures_fen,
+        "corrected_fen": result.total_fen,
+        "steps": [
+            {
+                "rule": int(step.rule),
+                "corrected": str(step.corrected),
+                "line": step.line,
+                "before_fen": step.before_fen,
+                "after_fen": step.after_fen,
+                "explanation": step.explanation,
+            }
+            for step in result.steps
+        ],
+        "recorded_by": actor,
+        "recorded_at": clock.now(),
+    }
+    item = existing or PriceCorrection(bid=bid, **values)
+    for name, value in values.items():
+        setattr(item, name, value)
+    item.full_clean()
+    item.save()
+    for user in accounts_selectors.users_of_organizations([bid.bidder_id]):
+        notification_send(
+            topic=f"evaluation.correction:{item.pk}:{user.pk}:{item.corrected_fen}",
+            subject=_("报价修正确认通知"),
+            body=_("评标委员会对贵单位的投标报价作了算术修正，请登录平台在评审期间书面确认，不确认的投标无效。"),
+            recipient=user,
+            mobile=user.phone,
+            email=user.email,
+        )
+    event_record(
+        action="evaluation.price_corrected",
+        actor=actor,
+        obj=committee,
+        after={"bid": bid.commitment, "original_fen": item.original_fen, "corrected_fen": item.corrected_fen},
+    )
+    return item
+
+
+@transaction.atomic
+def price_correction_answer(*, actor: User, correction: PriceCorrection, confirm: bool) -> PriceCorrection:
+    """The bidder confirms the corrected price in writing (it then binds the bidder) or declines
+    (the bid is then invalid)."""
+    correction = lock_instance(correction)
+    if actor.organization_id != correction.bid.bidder_id:
+        raise PermissionDenied(_("只能答复对本单位投标报价的修正。"))
+    _correction_open(correction.committee)
+    if correction.confirmed is not None:
+        raise ValidationError(_("该报价修正已答复。"))
+    correction.confirmed, correction.answered_at, correction.answered_by = confirm, clock.now(), actor
+    correction.save(update_fields=["confirmed", "answered_at", "answered_by"])
+    event_record(
+        action="evaluation.price_correction_answered",
+        actor=actor,
+        obj=correction.committee,
+        after={"correction": correction.pk, "confirmed": confirm},
+    )
+    return correction

@@ -6,6 +6,11 @@ app_name = "evaluation"
 
 urlpatterns = [
     path("tenders/<str:code>/lots/<str:lot_code>/committee/", views.committee_form, name="committee_form"),
+    path(
+        "tenders/<str:code>/lots/<str:lot_code>/members/<int:member_id>/replace/",
+        views.member_replace,
+        name="member_replace",
+    ),
     path("tenders/<str:code>/lots/<str:lot_code>/report/close/", views.report_close, name="report_close"),
     path("tenders/<str:code>/lots/<str:lot_code>/publicity/", views.publicity, name="publicity"),
     path("tenders/<str:code>/lots/<str:lot_code>/award/", views.award, name="award"),
@@ -34,6 +39,8 @@ urlpatterns = [
     path("committees/<int:pk>/bids/<int:bid_id>/score/", views.score, name="score"),
     path("committees/<int:pk>/report/", views.report_draft, name="report_draft"),
     path("committees/<int:pk>/report/sign/", views.report_sign, name="report_sign"),
+    path("committees/<int:pk>/bids/<int:bid_id>/correction/", views.price_correction, name="price_correction"),
+    path("corrections/<int:pk>/answer/", views.correction_answer, name="correction_answer"),
     path("committees/<int:pk>/tie-draw/", views.tie_draw_request, name="tie_draw_request"),
     path("committees/<int:pk>/tie-draw/<int:draw_id>/", views.tie_draw_run, name="tie_draw_run"),
     path("committees/<int:pk>/reject-all/", views.reject_all, name="reject_all"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,17 +26,31 @@ from .forms import (
     AnswerForm,
     CommitteeForm,
     ContractForm,
+    CorrectionAnswerForm,
     ExclusionForm,
     ObjectionForm,
+    PriceCorrectionForm,
     QuestionAnswerForm,
     QuestionForm,
+    ReplaceForm,
     ReviewForm,
     SignForm,
     SupervisorReportForm,
     TieDrawForm,
     score_form,
 )
-from .models import BidQuestion, Committee, Contract, Outcome, PublicityObjection, Report, SupervisorReport, TieDraw
+from .models import (
+    BidQuestion,
+    Committee,
+    Contract,
+    Member,
+    Outcome,
+    PriceCorrection,
+    PublicityObjection,
+    Report,
+    SupervisorReport,
+    TieDraw,
+)
 
 
 def _tender_lot(request: AuthedRequest, code: str, lot_code: str) -> TenderLot:
@@ -81,8 +96,29 @@ def committee_form(request: AuthedRequest, code: str, lot_code: str) -> HttpResp
         "exclusion_form": ExclusionForm(),
         "supervisor_report": SupervisorReport.objects.filter(tender_lot=tender_lot).first(),
         "supervisor_report_form": SupervisorReportForm(),
+        # seats, not names: the member list stays secret until the award (招标投标法 art. 37)
+        "seats": list(committee.members.filter(is_active=True).order_by("pk")) if committee else [],
+        "replace_form": ReplaceForm(),
     }
     return render(request, "evaluation/committee_form.html", context)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def member_replace(request: AuthedRequest, code: str, lot_code: str, member_id: int) -> HttpResponse:
+    tender_lot = _managed_lot(request, code, lot_code)
+    committee = get_object_or_404(Committee, tender_lot=tender_lot)
+    member = get_object_or_404(Member, pk=member_id, committee=committee)
+    form_submit(
+        request,
+        ReplaceForm(request.POST),
+        lambda data: services.member_replace(
+            actor=request.user, committee=committee, member=member, reason=data["reason"]
+        ),
+        success=_("已更换该成员，替补专家正在从同一排序中抽取；其签到前评审暂停。"),
+        invalid=_("请填写法定的更换理由。"),
+    )
+    return redirect("evaluation:committee_form", code=code, lot_code=lot_code)
 
 
 def _committee_of_member(request: AuthedRequest, pk: int) -> Committee:
@@ -107,8 +143,10 @@ def workspace(request: AuthedRequest, pk: int) -> HttpResponse:
     own_reviews = selectors.reviews_of(member)
     own_points = selectors.points_of(member)
     questions = selectors.questions_of(committee)
+    price_corrections = selectors.corrections_of(committee)
     rows = [
         {
+            "correction": price_corrections.get(item.bid.pk),
             "item": item,
             "review": own_reviews.get(item.bid.pk),
             "points": own_points.get(item.bid.pk, {}),
@@ -132,6 +170,7 @@ def workspace(request: AuthedRequest, pk: int) -> HttpResponse:
         "signed": report.signatures.filter(member=member).exists() if report and member else False,
         "tie_draw_pending": selectors.tie_draw_pending(committee),
         "tie_draw_form": TieDrawForm(),
+        "correction_form": PriceCorrectionForm(),
     }
     return render(request, "evaluation/workspace.html", context)
 
@@ -216,6 +255,26 @@ def report_draft(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda _data: services.report_draft(actor=request.user, committee=committee),
         success=_("评标报告已生成，请各位成员签字。"),
     )
+    return redirect("evaluation:workspace", pk=pk)
+
+
+@login_required
+@require_POST
+def price_correction(request: AuthedRequest, pk: int, bid_id: int) -> HttpResponse:
+    committee = _committee_of_member(request, pk)
+    bid = _workspace_bid(committee, bid_id)
+    form = PriceCorrectionForm(request.POST)
+    form_submit(
+        request,
+        form,
+        lambda data: services.price_correction_record(
+            actor=request.user, committee=committee, bid=bid, data=data["price_data"]
+        ),
+        success=_("报价已按规则修正，已通知投标人书面确认。"),
+        invalid=_("报价数据不完整或格式不正确。"),
+    )
+    for message in form.non_field_errors():
+        messages.error(request, str(message))
     return redirect("evaluation:workspace", pk=pk)
 
 
@@ -451,8 +510,29 @@ def question_ask(request: AuthedRequest, pk: int, bid_id: int) -> HttpResponse:
 
 @capability_required(Capability.BID_SUBMIT)
 def my_questions(request: AuthedRequest) -> HttpResponse:
-    questions = selectors.questions_for_bidder(request.user)
-    return render(request, "evaluation/my_questions.html", {"questions": questions, "form": QuestionAnswerForm()})
+    context = {
+        "questions": selectors.questions_for_bidder(request.user),
+        "form": QuestionAnswerForm(),
+        "corrections": selectors.corrections_for_bidder(request.user),
+        "correction_answer_form": CorrectionAnswerForm(),
+    }
+    return render(request, "evaluation/my_questions.html", context)
+
+
+@capability_required(Capability.BID_SUBMIT)
+@require_POST
+def correction_answer(request: AuthedRequest, pk: int) -> HttpResponse:
+    correction = get_object_or_404(PriceCorrection, pk=pk, bid__bidder_id=request.user.organization_id)
+    form_submit(
+        request,
+        CorrectionAnswerForm(request.POST),
+        lambda data: services.price_correction_answer(
+            actor=request.user, correction=correction, confirm=data["confirm"]
+        ),
+        success=_("答复已提交。"),
+        invalid=_("请选择是否确认修正后的报价。"),
+    )
+    return redirect("evaluation:my_questions")
 
 
 @capability_required(Capability.BID_SUBMIT)

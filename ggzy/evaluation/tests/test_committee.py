@@ -280,3 +280,27 @@ def test_a_replacement_drawn_from_the_same_ranking_joins_at_check_in(tmp_path):
         assert committee.status == "evaluating" and committee.members.filter(is_active=True).count() == 5
         # the replaced member's review no longer counts; the replacement starts over
         assert MemberReview.objects.filter(member__is_active=True).count() == 0
+
+
+def test_the_owner_side_replaces_a_member_on_the_committee_page_without_seeing_names(tmp_path):
+    from django.urls import reverse
+
+    from ggzy.core.testing.parties import signed_in_client
+    from ggzy.evaluation.models import Member
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = _opened_lot_with_draw(traveller, tmp_path, experts=5, pool_extra=1)
+        committee = services.committee_form(actor=world["agent"], tender_lot=world["tender_lot"], representatives=[])
+        traveller.move_to(EVALUATION)
+        client = signed_in_client(world["agent"])
+        tender_lot = world["tender_lot"]
+        page_url = reverse("evaluation:committee_form", args=[tender_lot.tender.code, tender_lot.lot.code])
+        page = client.get(page_url).content.decode()
+        seats = list(committee.members.all())
+        assert "更换" in page
+        assert not any((m.user.full_name or m.user.username) in page for m in seats)  # secret until the award
+        url = reverse("evaluation:member_replace", args=[tender_lot.tender.code, tender_lot.lot.code, seats[0].pk])
+        client.post(url, {"reason": ""})
+        assert Member.objects.get(pk=seats[0].pk).is_active  # no reason, no replacement
+        client.post(url, {"reason": "与投标人存在利害关系，应当回避"})
+    assert not Member.objects.get(pk=seats[0].pk).is_active
