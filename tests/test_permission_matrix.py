@@ -357,6 +357,7 @@ MATRIX: list[Page] = [
         lambda w: {"code": w.tender_code, "lot_code": w.lot_code},
     ),
     Page("evaluation:workspace", "get", frozenset({"expert"}), lambda w: {"pk": w.committee_id}),
+    Page("evaluation:terms", "get", frozenset({"owner", "agent"}), lambda w: {"code": w.tender_code}),
     # the world's lot has no report yet: closing one is a 404 for everyone; the others answer with a reason
     Page("evaluation:report_close", "post", frozenset(), lambda w: {"code": w.tender_code, "lot_code": w.lot_code}),
     Page(

@@ -12,7 +12,7 @@ from ggzy.accounts.models import User
 from ggzy.core.money import yuan_to_fen
 
 from . import corrections
-from .choices import RejectionGround
+from .choices import RejectionGround, Subject, TieBreak
 
 
 class CommitteeForm(forms.Form):
@@ -147,6 +147,51 @@ class AnswerForm(forms.Form):
 
 class ExclusionForm(forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=500)
+
+
+class TermsForm(forms.Form):
+    """The evaluation method's parameters as the tender documents state them."""
+
+    subject = forms.ChoiceField(label=_("采购标的类别"), choices=Subject.choices)
+    price_weight_percent = forms.DecimalField(
+        label=_("价格分值比重（%）"),
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        decimal_places=2,
+        required=False,
+        help_text=_("综合评分法必填；经评审的最低投标价法不填。"),
+    )
+    sme_deduction_percent = forms.DecimalField(
+        label=_("小微企业价格扣除比例（%）"), min_value=Decimal(0), max_value=Decimal(100), decimal_places=2, initial=0
+    )
+    criteria = forms.CharField(
+        label=_("评审因素"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text=_("每行一项：代码,名称,分值,是否技术因素（是/否）。价格分值与各因素分值之和应为100。"),
+    )
+    tie_break = forms.ChoiceField(label=_("并列时的排序方法"), choices=TieBreak.choices, initial=TieBreak.DRAW)
+
+    def clean_criteria(self) -> list[dict[str, object]]:
+        rows: list[dict[str, object]] = []
+        for number, line in enumerate(self.cleaned_data.get("criteria", "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.replace("，", ",").split(",")]
+            if len(parts) not in (3, 4):
+                raise forms.ValidationError(_("评审因素第{n}行应为：代码,名称,分值,是否技术因素。").format(n=number))
+            technical = len(parts) == 4 and parts[3] in {"是", "技术", "1", "yes", "true"}
+            rows.append({"key": parts[0], "label": parts[1], "max_points": parts[2], "technical": technical})
+        return rows
+
+    @staticmethod
+    def criteria_text(criteria: list[dict[str, Any]]) -> str:
+        return "\n".join(
+            "{key},{label},{points},{technical}".format(
+                key=c["key"], label=c["label"], points=c["max_points"], technical="是" if c.get("technical") else "否"
+            )
+            for c in criteria
+        )
 
 
 class ReplaceForm(forms.Form):

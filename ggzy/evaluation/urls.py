@@ -5,6 +5,7 @@ from . import views
 app_name = "evaluation"
 
 urlpatterns = [
+    path("tenders/<str:code>/evaluation-terms/", views.terms, name="terms"),
     path("tenders/<str:code>/lots/<str:lot_code>/committee/", views.committee_form, name="committee_form"),
     path(
         "tenders/<str:code>/lots/<str:lot_code>/members/<int:member_id>/replace/",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,6 +20,7 @@ from ggzy.experts import selectors as experts_selectors
 from ggzy.tendering import opening as tendering_opening
 from ggzy.tendering import policies as tendering_policies
 from ggzy.tendering import selectors as tendering_selectors
+from ggzy.tendering.choices import TenderStatus
 from ggzy.tendering.models import Bid, TenderLot
 
 from . import outcome, selectors, services
@@ -36,6 +38,7 @@ from .forms import (
     ReviewForm,
     SignForm,
     SupervisorReportForm,
+    TermsForm,
     TieDrawForm,
     score_form,
 )
@@ -43,6 +46,7 @@ from .models import (
     BidQuestion,
     Committee,
     Contract,
+    EvaluationTerms,
     Member,
     Outcome,
     PriceCorrection,
@@ -58,6 +62,46 @@ def _tender_lot(request: AuthedRequest, code: str, lot_code: str) -> TenderLot:
     return get_object_or_404(
         TenderLot.objects.select_related("tender__project", "lot"), tender=tender, lot__code=lot_code
     )
+
+
+@capability_required(Capability.TENDER_MANAGE)
+def terms(request: AuthedRequest, code: str) -> HttpResponse:
+    """The owner side states the evaluation method's parameters while the tender is a draft."""
+    tender = tendering_selectors.tender_get_for(request.user, code)
+    if not tendering_policies.can_manage(request.user, tender):
+        raise PermissionDenied
+    current = EvaluationTerms.objects.filter(tender=tender).first()
+    initial = (
+        {
+            "subject": current.subject,
+            "price_weight_percent": current.price_weight_percent,
+            "sme_deduction_percent": current.sme_deduction_percent,
+            "criteria": TermsForm.criteria_text(current.criteria),
+            "tie_break": current.tie_break,
+        }
+        if current
+        else {}
+    )
+    form = TermsForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST":
+        saved = form_submit(
+            request,
+            form,
+            lambda data: services.terms_set(
+                actor=request.user,
+                tender=tender,
+                subject=data["subject"],
+                price_weight_percent=data["price_weight_percent"],
+                sme_deduction_percent=data["sme_deduction_percent"] or Decimal(0),
+                criteria=data["criteria"],
+                tie_break=data["tie_break"],
+            ),
+            success=_("评标办法参数已保存，随招标文件发布后不能再修改。"),
+        )
+        if saved is not None:
+            return redirect("evaluation:terms", code=code)
+    context = {"tender": tender, "form": form, "terms": current, "editable": tender.status == TenderStatus.DRAFT}
+    return render(request, "evaluation/terms.html", context)
 
 
 @capability_required(Capability.TENDER_MANAGE)

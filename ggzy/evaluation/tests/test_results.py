@@ -494,3 +494,42 @@ def test_with_too_few_valid_bids_the_committee_rejects_all_and_the_lot_fails(tmp
             actor=agent, tender=tender_lot.tender, bid_deadline=EVALUATION + dt.timedelta(days=40)
         )
     assert again.previous_round == tender_lot.tender
+
+
+def test_the_owner_side_sets_the_evaluation_terms_on_a_page_until_publication():
+    from django.urls import reverse
+
+    from ggzy.core.testing.parties import signed_in_client
+    from ggzy.evaluation.models import EvaluationTerms
+
+    with time_machine.travel(NOW, tick=False):
+        agent = make_user(Role.AGENT)
+        client = signed_in_client(agent)
+        seen = {}
+
+        def on_page(tender):
+            url = reverse("evaluation:terms", args=[tender.code])
+            seen["url"] = url
+            assert "评审因素" in client.get(url).content.decode()
+            data = {"subject": "goods", "price_weight_percent": "30", "sme_deduction_percent": "10", "tie_break": "draw"}
+            page = client.post(url, {**data, "criteria": "tech,技术,60,是"}).content.decode()
+            assert "之和应为100" in page and not EvaluationTerms.objects.exists()
+            page = client.post(url, {**data, "criteria": "tech,技术"}).content.decode()
+            assert "第1行" in page and not EvaluationTerms.objects.exists()
+            client.post(url, {**data, "tie_break": "technical_then_draw", "criteria": "tech,技术,50,是\nsvc,服务,20,否"})
+            saved = EvaluationTerms.objects.get(tender=tender)
+            assert [c["technical"] for c in saved.criteria] == [True, False]
+            assert saved.tie_break == "technical_then_draw"
+
+        closed_lot(
+            owner=make_user(Role.OWNER),
+            agent=agent,
+            deadline=DEADLINE,
+            trade_type=TradeType.GOVERNMENT_PROCUREMENT,
+            before_publish=on_page,
+        )
+        page = client.get(seen["url"]).content.decode()
+        assert "发布后不能修改" not in page and "技术因素" in page  # read-only after publication
+        client.post(seen["url"], {"subject": "goods", "price_weight_percent": "40", "criteria": "tech,技术,60,是"})
+    assert EvaluationTerms.objects.get().price_weight_percent == 30
+    assert signed_in_client(make_user(Role.AGENT)).get(seen["url"]).status_code in {403, 404}
