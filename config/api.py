@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ggzy.accounts.api import router as accounts_router
 from ggzy.catalog.api import router as catalog_router
 from ggzy.core.api_errors import install_error_handlers
+from ggzy.disclosure.api import feed_router
 from ggzy.disclosure.api import router as disclosure_router
 from ggzy.experts.api import router as experts_router
 from ggzy.projects.api import router as projects_router
@@ -30,3 +31,4 @@ api.add_router("/supervision", supervision_router)
 api.add_router("/tenders", tendering_router)
 api.add_router("/experts", experts_router)
 api.add_router("/notices", disclosure_router)
+api.add_router("/feed", feed_router)

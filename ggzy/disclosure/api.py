@@ -1,5 +1,7 @@
 """API endpoints of the disclosure app (public)."""
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
@@ -7,9 +9,10 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from . import selectors
 from .models import Notice
-from .schemas import NoticeOut
+from .schemas import FeedOut, NoticeOut
 
 router = Router(tags=["notices"])
+feed_router = Router(tags=["feed"])
 
 
 class NoticeFilter(Schema):
@@ -30,3 +33,26 @@ def notice_get(request: HttpRequest, notice_id: int) -> Notice:
     if notice is None:
         raise Http404
     return notice
+
+
+class FeedQuery(Schema):
+    cursor: str = ""
+    limit: int = 100
+
+
+@feed_router.get(
+    "",
+    response=FeedOut,
+    auth=None,
+    summary="公开变更流",
+    description=(
+        "按提交顺序返回全部公开变更（公告发布、更正、撤回）。用上一页返回的 next_cursor 请求下一页；"
+        "与写入并发翻页时不漏、不重。没有新变更时返回空列表和原游标。"
+    ),
+)
+def feed(request: HttpRequest, query: Query[FeedQuery]) -> dict[str, Any]:
+    page = selectors.feed_page(cursor=query.cursor, limit=query.limit)
+    return {
+        "items": [{"change_id": item.seq, "kind": item.kind, "notice": item.notice} for item in page.items],
+        "next_cursor": page.cursor,
+    }

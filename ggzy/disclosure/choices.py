@@ -15,9 +15,18 @@ class NoticeType(models.TextChoices):
     LISTING = "listing", _("出让/挂牌公告")
     DEAL = "deal", _("成交公示")
     PLATFORM = "platform", _("平台公告")
+    WITHDRAWAL = "withdrawal", _("撤回公告")
 
 
 class NoticeStatus(models.TextChoices):
     PUBLISHED = "published", _("已发布")
     SUPERSEDED = "superseded", _("已更正")
     WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class NoticeNature(models.TextChoices):
+    """What a notice is to the one before it (the national data sets' NOTICE_NATURE)."""
+
+    FIRST = "first", _("首次公告")
+    CORRECTION = "correction", _("更正公告")
+    WITHDRAWAL = "withdrawal", _("撤回公告")

@@ -35,7 +35,10 @@ class WitnessEvent(models.Model):
         verbose_name = _("见证事件")
         verbose_name_plural = _("见证事件")
         ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="witness_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="witness_object_idx"),
+            models.Index(fields=["action", "seq"], name="witness_action_seq_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"

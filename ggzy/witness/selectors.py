@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -46,6 +46,13 @@ def head_get() -> Head:
 
 def events_for_object(*, object_type: str, object_id: str) -> QuerySet[WitnessEvent]:
     return WitnessEvent.objects.filter(object_type=object_type, object_id=object_id).order_by("seq")
+
+
+def events_after(*, seq: int, actions: Sequence[str], limit: int) -> list[WitnessEvent]:
+    """Events with the given actions after `seq`, in sequence order. The sequence is gapless and
+    follows commit order (appends lock the head until commit), so a reader that resumes after the
+    last seq it saw never misses or repeats an event, however writers interleave."""
+    return list(WitnessEvent.objects.filter(action__in=actions, seq__gt=seq).order_by("seq")[:limit])
 
 
 def events_latest(*, limit: int = 50) -> QuerySet[WitnessEvent]:
