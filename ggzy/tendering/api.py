@@ -18,7 +18,7 @@ from ggzy.accounts.decorators import AuthedRequest
 from ggzy.accounts.policies import Capability
 from ggzy.core.http import client_address
 
-from . import bids, clarifications, deposits, opening, policies, reserve, selectors, uploads
+from . import bids, clarifications, deposits, opening, policies, reserve, selectors, services, uploads
 from .models import (
     Bid,
     BidderKey,
@@ -70,6 +70,18 @@ def key_register(request: AuthedRequest, payload: BidderKeyIn) -> Status[BidderK
 @router.get("/{code}", response=TenderOut, auth=None, summary="招标详情（草稿仅招标人一方可见）")
 def tender_get(request: HttpRequest, code: str) -> TenderOut:
     return tender_out(selectors.tender_get_for(request.user, code))
+
+
+@router.post(
+    "/{code}/cancel",
+    response=TenderOut,
+    auth=HasCapability(Capability.TENDER_MANAGE),
+    summary="终止招标（须写明原因；发布终止公告并退还投标保证金）",
+)
+def tender_cancel(request: AuthedRequest, code: str, payload: ReasonIn) -> TenderOut:
+    tender = selectors.tender_get_for(request.user, code)
+    cancelled = services.tender_cancel(actor=request.user, tender=tender, reason=payload.reason)
+    return tender_out(selectors.tender_get_for(request.user, cancelled.code))
 
 
 def _path_of(upload: UploadedFile, directory: str) -> Path:

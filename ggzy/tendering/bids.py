@@ -26,10 +26,14 @@ from ggzy.core.locks import lock_instance
 from ggzy.witness.services import event_record
 
 from . import deposits
-from .choices import BidStatus, KeyKind, SecurityStatus, TenderStatus
+from .choices import BidStatus, KeyKind, RefundReason, SecurityStatus, TenderStatus
 from .models import Bid, BidderKey, Tender, TenderLot
 
 ENVELOPE_MAGIC = b"GGZYBID"
+
+
+def cancelled_message() -> str:
+    return _("该招标已终止，平台不再接受投标文件。")
 
 
 def require_bidder(actor: User) -> None:
@@ -143,6 +147,8 @@ def bid_submit(
     tender = tender_lot.tender
     organization_id = actor.organization_id
     assert organization_id is not None
+    if Tender.objects.filter(pk=tender.pk, status=TenderStatus.CANCELLED).exists():
+        raise ValidationError({"envelope": cancelled_message()})  # before reading a large envelope
     if tender.invitees.exists() and not tender.invitees.filter(pk=organization_id).exists():
         raise PermissionDenied(_("本项目为邀请招标，只有受邀投标人可以递交投标文件。"))
     inspection = envelope_inspect(envelope, lot=tender_lot, actor=actor)
@@ -173,6 +179,8 @@ def _bid_record(
 ) -> Bid:
     tender = lock_instance(tender_lot.tender)
     received_at = clock.now()
+    if tender.status == TenderStatus.CANCELLED:
+        raise ValidationError({"envelope": cancelled_message()})
     if tender.status != TenderStatus.PUBLISHED or received_at >= tender.bid_deadline:
         raise ValidationError(
             {
@@ -242,6 +250,8 @@ def bid_withdraw(*, actor: User, bid: Bid) -> Bid:
     if bid.bidder_id != actor.organization_id:
         raise PermissionDenied(_("只能撤回本单位的投标文件。"))
     now = clock.now()
+    if tender.status == TenderStatus.CANCELLED:
+        raise ValidationError(_("该招标已终止，无需撤回投标文件；投标保证金将依法退还。"))
     if tender.status != TenderStatus.PUBLISHED or now >= tender.bid_deadline:
         raise ValidationError(_("投标截止后不能撤回投标文件。"))
     if bid.status != BidStatus.SUBMITTED:
@@ -252,7 +262,10 @@ def bid_withdraw(*, actor: User, bid: Bid) -> Bid:
     # Security of a withdrawn bid is refunded within the legal time (实施条例 art. 35).
     for security in bid.tender_lot.securities.filter(organization_id=bid.bidder_id, status=SecurityStatus.CONFIRMED):
         deposits.security_refund_schedule(
-            security=security, reason="withdrawal", key="tender.withdrawal_security_refund_days", since=now
+            security=security,
+            reason=RefundReason.WITHDRAWAL,
+            key="tender.withdrawal_security_refund_days",
+            since=now,
         )
     event_record(action="bid.withdrawn", obj=bid, before={"status": BidStatus.SUBMITTED}, after={"status": bid.status})
     return bid

@@ -55,6 +55,11 @@ class LotStatus(models.TextChoices):
     DECRYPTING = "decrypting", _("开标解密中")
     OPENED = "opened", _("已开标")
     FAILED = "failed", _("流标")
+    CANCELLED = "cancelled", _("已终止")
+
+
+# Lots that a termination (终止招标) still affects: not failed, not yet cancelled.
+LIVE_LOT_STATUSES = (LotStatus.OPEN, LotStatus.CLOSED, LotStatus.DECRYPTING, LotStatus.OPENED)
 
 
 class OpeningOutcome(models.TextChoices):
@@ -75,3 +80,20 @@ class SecurityStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("已到账")
     REFUND_DUE = "refund_due", _("待退还")
     REFUNDED = "refunded", _("已退还")
+
+
+class RefundReason(models.TextChoices):
+    """Why a bid security falls due for refund; with the trade type it decides what interest is owed
+    (interest.py)."""
+
+    WITHDRAWAL = "withdrawal", _("截止前撤回投标")
+    UNSUCCESSFUL = "unsuccessful", _("未中标")
+    CONTRACT = "contract", _("合同已签订")
+    CANCELLATION = "cancellation", _("终止招标")
+
+
+class InterestKind(models.TextChoices):
+    # 实施条例 arts. 31, 57 (construction); 87号令 art. 29 “孳息” (procurement, termination).
+    DEPOSIT_INTEREST = "deposit_interest", _("银行同期存款利息")
+    # 政府采购法实施条例 art. 33; 87号令 art. 38: a late refund in procurement.
+    OVERDUE_FEE = "overdue_fee", _("超期资金占用费")

@@ -91,3 +91,12 @@ class ReservePriceKeyForm(forms.Form):
 
 class NotDecryptedForm(forms.Form):
     reason = forms.CharField(label=_("非投标人原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("终止原因"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("将写入终止公告，并书面通知已获取招标文件的潜在投标人、受邀投标人和已缴纳保证金的投标人。"),
+    )

@@ -11,11 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from ggzy.core.choices import ProcurementMethod
 
 from .choices import (
+    LIVE_LOT_STATUSES,
     BidStatus,
     EvaluationMethod,
     KeyKind,
     LotStatus,
     OpeningOutcome,
+    RefundReason,
     SecurityMethod,
     SecurityStatus,
     TenderStatus,
@@ -37,6 +39,8 @@ class Tender(models.Model):
     opening_fields = models.JSONField(_("开标记录读取项"), default=list)
     status = models.CharField(_("状态"), max_length=16, choices=TenderStatus.choices, default=TenderStatus.DRAFT)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("终止时间"), null=True, blank=True)
+    cancellation_reason = models.TextField(_("终止原因"), blank=True)
     previous_round = models.ForeignKey(
         "self",
         verbose_name=_("上一轮招标"),
@@ -62,7 +66,14 @@ class Tender(models.Model):
                 condition=Q(bid_validity_days__gt=0),
                 name="tendering_validity_positive",
                 violation_error_message=_("投标有效期必须大于零。"),
-            )
+            ),
+            # A termination is published with its reason (实施条例 art. 31; 87号令 art. 29).
+            models.CheckConstraint(
+                condition=~Q(status=TenderStatus.CANCELLED)
+                | (Q(cancelled_at__isnull=False) & ~Q(cancellation_reason="")),
+                name="tendering_cancel_has_reason",
+                violation_error_message=_("终止招标须记录终止时间和原因。"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,6 +84,11 @@ class Tender(models.Model):
 
     def can_close(self) -> bool:
         return self.status == TenderStatus.PUBLISHED
+
+    def can_cancel(self) -> bool:
+        """Published, before or after the deadline; whether a lot is already awarded is checked by
+        the service (the award is evaluation's fact)."""
+        return self.status in (TenderStatus.PUBLISHED, TenderStatus.CLOSED)
 
 
 class TenderLot(models.Model):
@@ -100,6 +116,9 @@ class TenderLot(models.Model):
 
     def __str__(self) -> str:
         return str(self.lot_id)
+
+    def can_cancel(self) -> bool:
+        return self.status in LIVE_LOT_STATUSES
 
 
 class TenderDocument(models.Model):
@@ -383,10 +402,16 @@ class BidSecurity(models.Model):
         _("状态"), max_length=16, choices=SecurityStatus.choices, default=SecurityStatus.CONFIRMED
     )
     confirmed_at = models.DateTimeField(_("到账确认时间"))
-    refund_reason = models.CharField(_("退还事由"), max_length=100, blank=True)
+    refund_reason = models.CharField(_("退还事由"), max_length=100, blank=True, choices=RefundReason.choices)
     refund_due = models.DateTimeField(_("退还期限"), null=True, blank=True)
     refunded_at = models.DateTimeField(_("退还时间"), null=True, blank=True)
     refund_reference = models.CharField(_("退款流水号"), max_length=100, blank=True)
+    # Set when the bank reports the refund (interest.py): what was owed besides the principal, how
+    # it was counted, what the bank paid back, and what is missing.
+    interest_due_fen = models.BigIntegerField(_("应付利息或资金占用费（分）"), null=True, blank=True)
+    interest_detail = models.JSONField(_("计息明细"), default=list, blank=True)
+    refunded_amount_fen = models.BigIntegerField(_("实际退还金额（分）"), null=True, blank=True)
+    refund_shortfall_fen = models.BigIntegerField(_("少退金额（分）"), default=0)
 
     class Meta:
         verbose_name = _("投标保证金")
@@ -397,7 +422,13 @@ class BidSecurity(models.Model):
                 condition=Q(amount_fen__gt=0),
                 name="tendering_security_positive",
                 violation_error_message=_("保证金金额必须大于零。"),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_shortfall_fen__gte=0)
+                & (Q(interest_due_fen__isnull=True) | Q(interest_due_fen__gte=0)),
+                name="tendering_security_interest_not_negative",
+                violation_error_message=_("利息和少退金额不能为负数。"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -43,6 +43,10 @@ from .choices import BidStatus, LotStatus, OpeningFieldKind, OpeningOutcome
 from .models import Bid, OpeningConfirmation, OpeningObjection, ReservePrice, TenderLot
 
 
+def cancelled_message() -> str:
+    return _("该招标已终止，不再开标。")
+
+
 def decryption_window_start(*, tender_lot: TenderLot) -> None:
     """Called under the tender lock when submissions close: open the lot's decryption window."""
     project = tender_lot.tender.project
@@ -76,6 +80,8 @@ def _check_can_unseal(actor: User, bid: Bid) -> None:
     if not has(actor, Capability.BID_SUBMIT) or bid.bidder_id != actor.organization_id:
         raise PermissionDenied(_("只有投标人本单位可以解密自己的投标文件。"))
     lot = bid.tender_lot
+    if lot.status == LotStatus.CANCELLED:
+        raise ValidationError(cancelled_message())
     if lot.status != LotStatus.DECRYPTING or lot.decryption_ends_at is None or clock.now() >= lot.decryption_ends_at:
         raise ValidationError(_("当前不在本标段的解密时限内。"))
     if bid.status != BidStatus.SUBMITTED or bid.opening_outcome != OpeningOutcome.PENDING:
@@ -282,7 +288,8 @@ def _record_text(record: dict[str, Any]) -> str:
 
 @transaction.atomic
 def opening_complete(*, tender_lot_id: int) -> TenderLot:
-    """At the end of the decryption window (worker job; idempotent)."""
+    """At the end of the decryption window (worker job; idempotent). A lot terminated in the
+    window (LotStatus.CANCELLED) is left as it is: no record is made."""
     lot = lock_instance(TenderLot.objects.select_related("tender", "lot").get(pk=tender_lot_id))
     if lot.status != LotStatus.DECRYPTING:
         return lot
@@ -297,6 +304,8 @@ def _require_participant(actor: User, lot: TenderLot) -> None:
         tender_lot=lot, bidder_id=actor.organization_id, status=BidStatus.SUBMITTED
     ).exists() or not has(actor, Capability.BID_SUBMIT):
         raise PermissionDenied(_("只有本标段的投标人可以确认开标记录或提出异议。"))
+    if lot.status == LotStatus.CANCELLED:
+        raise ValidationError(cancelled_message())
     if lot.status != LotStatus.OPENED:
         raise ValidationError(_("开标记录尚未发布。"))
 
@@ -354,6 +363,8 @@ def bid_mark_not_decrypted(*, actor: User, bid: Bid, reason: str) -> Bid:
     bid = lock_instance(bid)
     if not policies.can_manage(actor, lot.tender):
         raise PermissionDenied(_("只有招标人或其代理机构可以认定非投标人原因未解密。"))
+    if lot.status == LotStatus.CANCELLED:
+        raise ValidationError(cancelled_message())
     if lot.status != LotStatus.DECRYPTING:
         raise ValidationError(_("只能在解密时限内、开标记录发布前认定。"))
     if bid.status != BidStatus.SUBMITTED or bid.opening_outcome != OpeningOutcome.PENDING:

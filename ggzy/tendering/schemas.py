@@ -12,6 +12,7 @@ from .models import Bid, BidSecurity, Tender
 class TenderLotOut(Schema):
     lot_code: str
     lot_name: str
+    status: str
     bid_security_fen: int
     ceiling_price_fen: int | None
 
@@ -32,6 +33,8 @@ class TenderOut(Schema):
     status: str
     bid_deadline: dt.datetime
     published_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    cancellation_reason: str
     opening_fields: list[dict[str, str]]
     lots: list[TenderLotOut]
     documents: list[TenderDocumentOut]
@@ -47,11 +50,14 @@ def tender_out(tender: Tender) -> TenderOut:
         status=tender.status,
         bid_deadline=tender.bid_deadline,
         published_at=tender.published_at,
+        cancelled_at=tender.cancelled_at,
+        cancellation_reason=tender.cancellation_reason,
         opening_fields=tender.opening_fields,
         lots=[
             TenderLotOut(
                 lot_code=item.lot.code,
                 lot_name=item.lot.name,
+                status=item.status,
                 bid_security_fen=item.bid_security_fen,
                 ceiling_price_fen=item.ceiling_price_fen,
             )
@@ -154,8 +160,13 @@ class SecurityOut(Schema):
     amount_fen: int
     status: str
     confirmed_at: dt.datetime
+    refund_reason: str
     refund_due: dt.datetime | None
     refunded_at: dt.datetime | None
+    refunded_amount_fen: int | None
+    interest_due_fen: int | None
+    interest_detail: list[dict[str, object]]
+    refund_shortfall_fen: int
 
     @staticmethod
     def resolve_lot_code(obj: BidSecurity) -> str:

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from ggzy.core import clock
+from ggzy.witness import selectors as witness_selectors
 
 from . import deposits, policies
 from .choices import BidStatus, TenderStatus
@@ -60,8 +61,23 @@ def document_get_public(*, tender: Tender, document_id: int) -> TenderDocument:
 
 def potential_bidders_secret(tender: Tender) -> bool:
     """Who may bid — and how many — stays secret until submissions close at the bid deadline
-    (招标投标法 art. 22), from everyone, the owner's side included."""
+    (招标投标法 art. 22), from everyone, the owner's side included. A termination does not end the
+    secret early: the project may be tendered again."""
+    if tender.status == TenderStatus.CANCELLED:
+        return clock.now() < tender.bid_deadline
     return tender.status in (TenderStatus.DRAFT, TenderStatus.PUBLISHED)
+
+
+# The award is the evaluation app's fact, and evaluation depends on tendering, never the reverse.
+# The award writes this witness event on the lot in its own transaction (under the lot's lock),
+# so tendering reads the fact from the log it already depends on.
+AWARD_EVENT = "evaluation.awarded"
+
+
+def lot_awarded(tender_lot: TenderLot) -> bool:
+    """Whether a winner has been determined for the lot (the award letter binds, 招标投标法 art. 45)."""
+    events = witness_selectors.events_for_object(object_type=TenderLot._meta.label_lower, object_id=str(tender_lot.pk))
+    return events.filter(action=AWARD_EVENT).exists()
 
 
 def downloads_visible(*, user: Any, tender: Tender) -> QuerySet[DocumentDownload] | None:
@@ -84,6 +100,16 @@ def securities_visible(*, user: Any, tender: Tender) -> QuerySet[BidSecurity] | 
     return _with_overdue(BidSecurity.objects.filter(tender_lot__tender=tender)).order_by(
         "tender_lot__lot__number", "confirmed_at", "id"
     )
+
+
+def with_refund_statements(
+    securities: QuerySet[BidSecurity],
+) -> list[tuple[BidSecurity, deposits.RefundStatement]]:
+    """Each security with its principal, the interest or fee owed (a projection to today while the
+    refund is pending) and any shortfall, for the security pages."""
+    today = clock.local(clock.now()).date()
+    rows = securities.select_related("tender_lot__tender__project")
+    return [(security, deposits.refund_statement(security, on=today)) for security in rows]
 
 
 def securities_of(*, organization_id: int, tender: Tender) -> QuerySet[BidSecurity]:

@@ -1,4 +1,5 @@
-"""Writes of the tendering app: draft, documents, publication, and the close at the deadline.
+"""Writes of the tendering app: draft, documents, publication, the close at the deadline, and the
+termination (终止招标).
 
 Every period and count comes from the rule table in force on the project's registration date.
 """
@@ -17,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ggzy.accounts import selectors as accounts_selectors
 from ggzy.accounts.models import Organization, User
 from ggzy.core import clock
 from ggzy.core.choices import ProcurementMethod, TradeType
@@ -25,13 +27,14 @@ from ggzy.core.money import format_yuan
 from ggzy.disclosure import services as disclosure_services
 from ggzy.disclosure.choices import NoticeType
 from ggzy.jobs import services as jobs_services
+from ggzy.notifications.services import notification_send
 from ggzy.projects.choices import ProjectStatus
 from ggzy.projects.models import Lot, Project
 from ggzy.rules import periods
 from ggzy.rules import selectors as rules_selectors
 from ggzy.witness.services import event_record
 
-from . import opening, policies
+from . import deposits, opening, policies, selectors
 from .choices import (
     DEFAULT_OPENING_FIELDS,
     TENDER_METHODS,
@@ -40,9 +43,11 @@ from .choices import (
     EvaluationMethod,
     LotStatus,
     OpeningFieldKind,
+    RefundReason,
+    SecurityStatus,
     TenderStatus,
 )
-from .models import Bid, DocumentDownload, Tender, TenderDocument, TenderLot
+from .models import Bid, BidSecurity, DocumentDownload, Tender, TenderDocument, TenderLot
 
 MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
 
@@ -304,7 +309,8 @@ def tender_publish(*, actor: User, tender: Tender) -> Tender:
 
 @transaction.atomic
 def tender_close_submissions(*, tender_id: int) -> Tender:
-    """At the bid deadline, by server time, submissions freeze. Run by the worker; idempotent."""
+    """At the bid deadline, by server time, submissions freeze. Run by the worker; idempotent.
+    A terminated tender is left as it is (its job stays queued and does nothing)."""
     tender = lock_instance(Tender.objects.get(pk=tender_id))
     if not tender.can_close():
         return tender
@@ -384,6 +390,8 @@ def tender_retender(
     *, actor: User, tender: Tender, bid_deadline: dt.datetime, invitees: list[Organization] | None = None
 ) -> Tender:
     """Draft the next round for the lots of a tender that failed, linked to it (招标投标法 art. 28)."""
+    if tender.status == TenderStatus.CANCELLED:
+        raise ValidationError(_("该招标已终止，不能在其基础上重新招标。"))
     failed = [item for item in tender.tender_lots.select_related("lot") if item.status == LotStatus.FAILED]
     if not failed:
         raise ValidationError(_("该招标没有流标的标段，无需重新招标。"))
@@ -432,3 +440,139 @@ def lot_fail_after_evaluation(*, tender_lot: TenderLot, reason: str) -> TenderLo
     )
     event_record(action="tender.lot_failed_after_evaluation", obj=tender_lot, after={"reason": reason})
     return tender_lot
+
+
+def _refund_sentence(tender: Tender, rule: rules_selectors.RuleValue) -> str:
+    if tender.project.trade_type == TradeType.GOVERNMENT_PROCUREMENT:
+        text = _("已收取的投标保证金将在终止后{period}内连同其在银行产生的孳息退还（{source}）。")
+    else:
+        text = _("已收取的投标保证金将在终止后{period}内连同银行同期存款利息退还（{source}）。")
+    return text.format(period=rule.display, source=rule.source)
+
+
+def _cancel_notify(tender: Tender, reason: str, refund: rules_selectors.RuleValue) -> None:
+    """Everyone who may have prepared a bid hears of it in writing, each in its own message, so
+    nobody learns who else did (实施条例 art. 31; 87号令 art. 29). In procurement the finance
+    department (the project's supervisor) receives the reason (87号令 art. 29)."""
+    holders = DocumentDownload.objects.filter(document__tender=tender).values_list("organization_id", flat=True)
+    bidders = Bid.objects.filter(tender_lot__tender=tender).values_list("bidder_id", flat=True)
+    payers = BidSecurity.objects.filter(tender_lot__tender=tender).values_list("organization_id", flat=True)
+    invitees = tender.invitees.values_list("pk", flat=True)
+    organizations = sorted({*holders, *bidders, *payers, *invitees})
+    subject = _("{title}：终止招标").format(title=tender.title)
+    body = "\n".join(
+        [
+            _("招标项目“{title}”（{code}）已终止招标。").format(title=tender.title, code=tender.code),
+            _("终止原因：{reason}").format(reason=reason),
+            _refund_sentence(tender, refund),
+        ]
+    )
+    for user in accounts_selectors.users_of_organizations(organizations):
+        notification_send(
+            topic=f"tendering.cancelled:{tender.pk}:{user.pk}",
+            subject=subject,
+            body=body,
+            recipient=user,
+            mobile=user.phone,
+            email=user.email,
+        )
+    project = tender.project
+    if project.trade_type != TradeType.GOVERNMENT_PROCUREMENT:
+        return
+    report = _(
+        "招标项目“{title}”（{code}，采购人：{owner}）已于{at}终止采购活动。终止原因：{reason}（{source}）"
+    ).format(
+        title=tender.title,
+        code=tender.code,
+        owner=project.owner.name,
+        at=clock.local(tender.cancelled_at or clock.now()).strftime("%Y-%m-%d %H:%M"),
+        reason=reason,
+        source=refund.source,
+    )
+    for user in accounts_selectors.users_of_organizations([project.supervisor_id]):
+        notification_send(
+            topic=f"tendering.cancelled.report:{tender.pk}:{user.pk}",
+            subject=_("{title}：终止采购活动报告").format(title=tender.title),
+            body=report,
+            recipient=user,
+            mobile=user.phone,
+            email=user.email,
+        )
+
+
+@transaction.atomic
+def tender_cancel(*, actor: User, tender: Tender, reason: str) -> Tender:
+    """Terminate a published tender with a published reason (终止招标; 实施条例 art. 31, 87号令 art. 29).
+
+    Allowed before or after the deadline until a lot is awarded: the award letter binds both
+    sides (招标投标法 art. 45). Lots still running are cancelled; lots that already failed keep
+    their status (their failure notice stands and they may have been re-tendered). A termination
+    notice is published, every document holder, invitee, bidder and payer of security is told
+    (and, in procurement, the finance department), and every confirmed security falls due for
+    refund with what it earned (interest.py).
+    """
+    tender = lock_instance(tender)
+    if not policies.can_manage(actor, tender):
+        raise PermissionDenied(_("只有招标人或其代理机构可以终止招标。"))
+    if not tender.can_cancel():
+        raise ValidationError(_("只有已发布且尚未终止的招标可以终止。"))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写终止招标的原因。")})
+    lots = [lock_instance(item) for item in tender.tender_lots.order_by("pk")]
+    awarded = [item.lot.name for item in lots if selectors.lot_awarded(item)]
+    if awarded:
+        raise ValidationError(
+            _("{lots}已确定中标人，不能终止招标（招标投标法 第45条）。").format(lots="、".join(awarded))
+        )
+    live = [item for item in lots if item.can_cancel()]
+    if not live:
+        raise ValidationError(_("该招标没有可终止的标段（均已流标）。"))
+    now = clock.now()
+    before = {"status": tender.status, "lots": {item.lot.code: item.status for item in lots}}
+    tender.status = TenderStatus.CANCELLED
+    tender.cancelled_at = now
+    tender.cancellation_reason = reason
+    tender.full_clean()
+    tender.save(update_fields=["status", "cancelled_at", "cancellation_reason"])
+    for item in live:
+        item.status = LotStatus.CANCELLED
+        item.save(update_fields=["status"])
+    project = tender.project
+    refund = _rule(project, "tender.cancel_security_refund_days")
+    confirmed = BidSecurity.objects.filter(tender_lot__tender=tender, status=SecurityStatus.CONFIRMED).order_by("pk")
+    for security in confirmed:
+        deposits.security_refund_schedule(
+            security=security, reason=RefundReason.CANCELLATION, key="tender.cancel_security_refund_days", since=now
+        )
+    disclosure_services.notice_publish(
+        actor=actor,
+        title=_("{title} 终止公告").format(title=tender.title),
+        notice_type=NoticeType.FAILURE,
+        trade_type=project.trade_type,
+        region_code=project.region_code,
+        body="\n".join(
+            [
+                _("{title}（招标编号：{code}）终止招标。").format(title=tender.title, code=tender.code),
+                _("终止原因：{reason}").format(reason=reason),
+                _refund_sentence(tender, refund),
+            ]
+        ),
+        project=project,
+        system=True,
+    )
+    _cancel_notify(tender, reason, refund)
+    # No bidder, holder or payer is named: before the deadline they are secret (招标投标法 art. 22).
+    event_record(
+        action="tender.cancelled",
+        actor=actor,
+        obj=tender,
+        before=before,
+        after={
+            "status": tender.status,
+            "reason": reason,
+            "cancelled_at": now,
+            "lots": {item.lot.code: item.status for item in lots},
+        },
+    )
+    return tender

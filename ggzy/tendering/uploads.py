@@ -50,6 +50,8 @@ def chunk_count(size: int) -> int:
 def upload_start(*, actor: User, tender_lot: TenderLot, size: int, leaf_digests: list[str]) -> UploadSession:
     bids.require_bidder(actor)
     tender = Tender.objects.get(pk=tender_lot.tender_id)  # fresh: the caller's copy may be stale
+    if tender.status == TenderStatus.CANCELLED:
+        raise ValidationError(bids.cancelled_message())
     if tender.status != TenderStatus.PUBLISHED or clock.now() >= tender.bid_deadline:
         raise ValidationError(_("投标截止时间已过，不能再上传。"))
     if not 0 < size <= MAX_SIZE:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<str:code>/documents/", views.document_upload, name="document_upload"),
     path("<str:code>/documents/<int:document_id>/", views.document_download, name="document_download"),
     path("<str:code>/publish/", views.tender_publish, name="publish"),
+    path("<str:code>/cancel/", views.tender_cancel, name="cancel"),
     path("<str:code>/clarify/", views.clarification_issue, name="clarify"),
     path("<str:code>/document-objections/", views.document_objection_raise, name="document_objection"),
     path(

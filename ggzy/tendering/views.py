@@ -29,6 +29,7 @@ from .forms import (
     BackupForm,
     BidderKeyForm,
     BidUploadForm,
+    CancelForm,
     ClarificationForm,
     ContentKeyForm,
     DocumentForm,
@@ -66,6 +67,8 @@ def tender_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "tender": tender,
         "can_manage": policies.can_manage(request.user, tender),
+        "can_cancel": tender.can_cancel() and policies.can_manage(request.user, tender),
+        "cancel_form": CancelForm(),
         "can_bid": has(request.user, Capability.BID_SUBMIT) and tender.status == TenderStatus.PUBLISHED,
         "is_bidder": has(request.user, Capability.BID_SUBMIT),
         "downloads": selectors.downloads_visible(user=request.user, tender=tender),
@@ -155,6 +158,21 @@ def tender_publish(request: AuthedRequest, code: str) -> HttpResponse:
         None,
         lambda _data: services.tender_publish(actor=request.user, tender=tender),
         success=_("招标公告已发布，招标文件即时可供下载。"),
+    )
+    return redirect("tendering:detail", code=tender.code)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+@require_POST
+def tender_cancel(request: AuthedRequest, code: str) -> HttpResponse:
+    """The owner side terminates the tender with its reason (终止招标)."""
+    tender = _managed_tender(request, code)
+    form_submit(
+        request,
+        CancelForm(request.POST),
+        lambda data: services.tender_cancel(actor=request.user, tender=tender, reason=data["reason"]),
+        success=_("招标已终止，终止公告已发布，已通知潜在投标人；已收取的投标保证金进入退还流程。"),
+        invalid=_("请填写终止招标的原因。"),
     )
     return redirect("tendering:detail", code=tender.code)
 
@@ -444,7 +462,9 @@ def my_securities(request: AuthedRequest, code: str) -> HttpResponse:
     tender = selectors.tender_get_for(request.user, code)
     organization = request.user.organization
     assert organization is not None
-    securities = list(selectors.securities_of(organization_id=organization.pk, tender=tender))
+    securities = selectors.with_refund_statements(
+        selectors.securities_of(organization_id=organization.pk, tender=tender)
+    )
     bid_lots = {
         bid.tender_lot_id
         for bid in bids.bids_of(organization_id=organization.pk, tender=tender)
@@ -453,7 +473,7 @@ def my_securities(request: AuthedRequest, code: str) -> HttpResponse:
     lots = [
         {
             "tender_lot": item,
-            "securities": [security for security in securities if security.tender_lot_id == item.pk],
+            "securities": [pair for pair in securities if pair[0].tender_lot_id == item.pk],
             "has_bid": item.pk in bid_lots,
         }
         for item in tender.tender_lots.all()
@@ -467,14 +487,15 @@ def securities(request: AuthedRequest, code: str) -> HttpResponse:
     """The owner side's view of bid security per lot; who paid stays hidden until the deadline."""
     tender = _managed_tender(request, code)
     visible = selectors.securities_visible(user=request.user, tender=tender)
-    paid = list(visible) if visible is not None else []
+    paid = selectors.with_refund_statements(visible) if visible is not None else []
     lots = [
-        {"tender_lot": item, "securities": [security for security in paid if security.tender_lot_id == item.pk]}
+        {"tender_lot": item, "securities": [pair for pair in paid if pair[0].tender_lot_id == item.pk]}
         for item in tender.tender_lots.all()
     ]
     disclosed = visible is not None
     late = deposits.securities_overdue().filter(tender_lot__tender=tender).count() if disclosed else 0
-    context = {"tender": tender, "lots": lots, "disclosed": disclosed, "overdue": late}
+    short = deposits.securities_refunded_short().filter(tender_lot__tender=tender).count() if disclosed else 0
+    context = {"tender": tender, "lots": lots, "disclosed": disclosed, "overdue": late, "short": short}
     return render(request, "tendering/securities.html", context)
 
 

@@ -83,7 +83,9 @@ def test_withdrawal_schedules_the_refund_and_a_late_refund_shows_as_overdue(lot,
     assert clock.local(security.refund_due).date() == dt.date(2026, 9, 30)
     with time_machine.travel(dt.datetime(2026, 10, 1, 9, 0, tzinfo=clock.BEIJING), tick=False):
         assert list(deposits.securities_overdue()) == [security]
-        refunded = _post({"event": "refunded", "reference": "BK001", "refund_reference": "RF9"})
+        refunded = _post(
+            {"event": "refunded", "reference": "BK001", "refund_reference": "RF9", "amount_fen": 10_000_000}
+        )
     assert refunded.json()["status"] == SecurityStatus.REFUNDED
     assert not deposits.securities_overdue().exists()
 

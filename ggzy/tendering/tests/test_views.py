@@ -104,7 +104,7 @@ def test_the_bidder_sees_the_refund_due_date_and_the_refund(tmp_path):
         traveller.move_to(security.refund_due + dt.timedelta(minutes=1))
         assert OVERDUE_TAG in _row(_page(bidder.user, url), "BK-900")
 
-        _post({"event": "refunded", "reference": "BK-900", "refund_reference": "RF-1"})
+        _post({"event": "refunded", "reference": "BK-900", "refund_reference": "RF-1", "amount_fen": 10_000_000})
         row = _row(_page(bidder.user, url), "BK-900")
     assert "已退还" in row and OVERDUE_TAG not in row
 
@@ -141,7 +141,7 @@ def test_the_owner_sees_every_state_and_an_overdue_refund_highlighted(tmp_path):
         traveller.move_to(tender.bid_deadline - dt.timedelta(days=2))
         bids.bid_withdraw(actor=withdrawn.user, bid=_bid(withdrawn, lot, tmp_path / "withdrawn", price=2))
         bids.bid_withdraw(actor=refunded.user, bid=_bid(refunded, lot, tmp_path / "refunded", price=3))
-        _post({"event": "refunded", "reference": "BK-BACK", "refund_reference": "RF-2"})
+        _post({"event": "refunded", "reference": "BK-BACK", "refund_reference": "RF-2", "amount_fen": 10_000_000})
         due = BidSecurity.objects.get(reference="BK-LATE").refund_due
         assert due > tender.bid_deadline  # so the deadline itself is not yet late
 

@@ -17,9 +17,11 @@ class Command(BaseCommand):
         parser.add_argument("--reference", required=True)
         parser.add_argument("--lot-code")
         parser.add_argument("--payer-uscc")
+        # A refund of money reports what was paid back: the principal plus any interest or fee owed.
         parser.add_argument("--amount-fen", type=int)
         parser.add_argument("--method", default="bank_transfer")
         parser.add_argument("--payer-account", default="")
+        parser.add_argument("--refund-reference", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
         payload = {
@@ -30,6 +32,7 @@ class Command(BaseCommand):
             "amount_fen": options["amount_fen"],
             "method": options["method"],
             "payer_account": options["payer_account"],
+            "refund_reference": options["refund_reference"],
         }
         body = json.dumps(payload, ensure_ascii=False).encode()
         try:
