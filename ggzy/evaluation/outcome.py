@@ -30,7 +30,7 @@ from ggzy.rules import periods
 from ggzy.rules.selectors import RuleMissing, rule_get
 from ggzy.tendering import deposits
 from ggzy.tendering import policies as tendering_policies
-from ggzy.tendering.choices import BidStatus, SecurityStatus
+from ggzy.tendering.choices import BidStatus, LotStatus, SecurityStatus
 from ggzy.tendering.models import Bid, TenderLot
 from ggzy.witness.services import event_record
 
@@ -47,6 +47,8 @@ from .models import (
 
 
 def _signed_report(tender_lot: TenderLot) -> Report:
+    if tender_lot.status == LotStatus.CANCELLED:  # the caller holds the lot lock: cancellation waits for us
+        raise ValidationError(_("该招标已终止，不能再公示或确定中标人。"))
     report = Report.objects.filter(committee__tender_lot=tender_lot).select_related("committee").first()
     if report is None or report.status != ReportStatus.SIGNED:
         raise ValidationError(_("评标报告签字完成后才能公示或确定中标人。"))

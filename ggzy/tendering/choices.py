@@ -90,6 +90,7 @@ class RefundReason(models.TextChoices):
     UNSUCCESSFUL = "unsuccessful", _("未中标")
     CONTRACT = "contract", _("合同已签订")
     CANCELLATION = "cancellation", _("终止招标")
+    FAILED = "failed", _("流标")
 
 
 class InterestKind(models.TextChoices):

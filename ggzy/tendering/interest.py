@@ -41,6 +41,8 @@ INTEREST_TERMS: dict[tuple[str, str], InterestTerms] = {
     (TradeType.CONSTRUCTION, RefundReason.WITHDRAWAL): NO_INTEREST,  # 实施条例 art. 35
     (TradeType.CONSTRUCTION, RefundReason.CONTRACT): InterestTerms(deposit_interest=True),  # art. 57
     (TradeType.CONSTRUCTION, RefundReason.CANCELLATION): InterestTerms(deposit_interest=True),  # art. 31
+    # A failed lot ends the procedure for it as a termination does (⚠️ by analogy with art. 31).
+    (TradeType.CONSTRUCTION, RefundReason.FAILED): InterestTerms(deposit_interest=True),
     (TradeType.GOVERNMENT_PROCUREMENT, RefundReason.WITHDRAWAL): InterestTerms(overdue_fee=True),  # 87号令 art. 38
     (TradeType.GOVERNMENT_PROCUREMENT, RefundReason.UNSUCCESSFUL): InterestTerms(overdue_fee=True),
     (TradeType.GOVERNMENT_PROCUREMENT, RefundReason.CONTRACT): InterestTerms(overdue_fee=True),
@@ -48,6 +50,7 @@ INTEREST_TERMS: dict[tuple[str, str], InterestTerms] = {
     (TradeType.GOVERNMENT_PROCUREMENT, RefundReason.CANCELLATION): InterestTerms(
         deposit_interest=True, overdue_fee=True
     ),
+    (TradeType.GOVERNMENT_PROCUREMENT, RefundReason.FAILED): InterestTerms(deposit_interest=True, overdue_fee=True),
 }
 
 

@@ -336,6 +336,7 @@ def tender_close_submissions(*, tender_id: int) -> Tender:
         if count < minimum.as_int():
             item.status = LotStatus.FAILED
             item.save(update_fields=["status"])
+            _refund_failed_lot(item)
             disclosure_services.notice_publish(
                 actor=None,
                 title=_("{title} {lot} 流标公告").format(title=tender.title, lot=item.lot.name),
@@ -418,6 +419,15 @@ def tender_retender(
     )
 
 
+def _refund_failed_lot(tender_lot: TenderLot) -> None:
+    """A failed lot (流标) holds nobody's security any longer: every confirmed one falls due, within
+    the same period as after a termination."""
+    for security in tender_lot.securities.filter(status=SecurityStatus.CONFIRMED).order_by("pk"):
+        deposits.security_refund_schedule(
+            security=security, reason=RefundReason.FAILED, key="tender.cancel_security_refund_days", since=clock.now()
+        )
+
+
 @transaction.atomic
 def lot_fail_after_evaluation(*, tender_lot: TenderLot, reason: str) -> TenderLot:
     """The committee rejected every bid (or too few valid ones remained): the lot fails, a failure
@@ -427,6 +437,7 @@ def lot_fail_after_evaluation(*, tender_lot: TenderLot, reason: str) -> TenderLo
         raise ValidationError(_("只有已开标的标段可以在评标后流标。"))
     tender_lot.status = LotStatus.FAILED
     tender_lot.save(update_fields=["status"])
+    _refund_failed_lot(tender_lot)
     tender = tender_lot.tender
     disclosure_services.notice_publish(
         actor=None,

@@ -533,3 +533,17 @@ def test_the_owner_side_sets_the_evaluation_terms_on_a_page_until_publication():
         client.post(seen["url"], {"subject": "goods", "price_weight_percent": "40", "criteria": "tech,技术,60,是"})
     assert EvaluationTerms.objects.get().price_weight_percent == 30
     assert signed_in_client(make_user(Role.AGENT)).get(seen["url"]).status_code in {403, 404}
+
+
+def test_a_cancelled_tender_cannot_be_publicised_or_awarded(tmp_path):
+    from ggzy.evaluation import outcome
+    from ggzy.tendering import services as tendering_services
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        agent, tender_lot, _pool, _placed, _draw, _committee, _members = _works_world(traveller, tmp_path)
+        tendering_services.tender_cancel(actor=agent, tender=tender_lot.tender, reason="项目因重大变故取消")
+        tender_lot.refresh_from_db()
+        with pytest.raises(ValidationError, match="已终止"):
+            outcome.publicity_start(actor=agent, tender_lot=tender_lot)
+        with pytest.raises(ValidationError, match="已终止"):
+            outcome.award_decide(actor=agent, tender_lot=tender_lot)

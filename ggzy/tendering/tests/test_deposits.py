@@ -123,3 +123,17 @@ def test_after_a_re_tender_a_payment_goes_to_the_new_round(lot):
         response = _post(_paid(lot, SealingBidder.registered(), reference="BK-R2"))
     assert response.status_code == 200
     assert BidSecurity.objects.get(reference="BK-R2").tender_lot == again.tender_lots.get()
+
+
+def test_a_failed_lot_refunds_every_security_it_holds(lot):
+    from ggzy.jobs import services as jobs_services
+    from ggzy.tendering.choices import RefundReason
+
+    payers = [SealingBidder.registered() for _ in range(2)]
+    for number, bidder in enumerate(payers):
+        _post(_paid(lot, bidder, reference=f"FAIL-{number}"))
+    with time_machine.travel(lot.tender.bid_deadline, tick=False):
+        jobs_services.run_due_jobs()  # security paid, but no bid: the lot fails (流标)
+    securities = BidSecurity.objects.filter(tender_lot=lot)
+    assert {(s.status, s.refund_reason) for s in securities} == {(SecurityStatus.REFUND_DUE, RefundReason.FAILED)}
+    assert all(s.refund_due is not None for s in securities)
