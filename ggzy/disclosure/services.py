@@ -99,6 +99,12 @@ def notice_publish(
     return notice
 
 
+def current_for(source: str) -> Notice | None:
+    """The current version of the notice first published for `source` (None if none was)."""
+    first = Notice.objects.filter(source=source, nature=NoticeNature.FIRST).first()
+    return current_version(first) if first is not None else None
+
+
 def current_version(notice: Notice) -> Notice:
     """The newest correction of a notice (the notice itself when it was never corrected)."""
     while True:
@@ -122,6 +128,7 @@ def notice_correct(
     notice: Notice,
     body: str,
     title: str = "",
+    notice_type: str = "",
     system: bool = False,
     attachments: Sequence[Attachment] = (),
 ) -> Notice:
@@ -133,7 +140,7 @@ def notice_correct(
         raise ValidationError({"body": _("请填写更正内容。")})
     correction = Notice(
         title=title.strip() or _("{title}（更正公告）").format(title=notice.title),
-        notice_type=notice.notice_type,
+        notice_type=notice_type or notice.notice_type,
         trade_type=notice.trade_type,
         project=notice.project,
         region_code=notice.region_code,

@@ -119,6 +119,7 @@ def publicity_start(*, actor: User, tender_lot: TenderLot) -> Outcome:
         body=body,
         project=tender.project,
         system=True,
+        source=f"lot:{tender_lot.pk}:candidates",
     )
     event_record(
         action="evaluation.publicity_started",
@@ -183,6 +184,7 @@ def award_decide(*, actor: User, tender_lot: TenderLot) -> Outcome:
         body="\n".join(lines),
         project=tender.project,
         system=True,
+        source=f"lot:{tender_lot.pk}:award",
     )
     _tell_bidders(tender_lot, winner)
     _schedule_after_award(tender_lot, winner, now)
@@ -316,6 +318,7 @@ def contract_register(*, actor: User, tender_lot: TenderLot, signed_on: dt.date,
             ),
             project=tender.project,
             system=True,
+            source=f"lot:{tender_lot.pk}:contract",
         )
     else:  # 实施条例 art. 57: the winner's and the others' security within 5 days of the contract
         _refund_all(tender_lot, reason="contract", key="tender.security_refund_days", since=signed_at, only=None)

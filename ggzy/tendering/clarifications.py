@@ -23,7 +23,7 @@ from ggzy.core import clock
 from ggzy.core.choices import TradeType
 from ggzy.core.locks import lock_instance
 from ggzy.disclosure import services as disclosure_services
-from ggzy.disclosure.choices import NoticeType
+from ggzy.disclosure.choices import NoticeStatus, NoticeType
 from ggzy.jobs import services as jobs_services
 from ggzy.notifications.services import notification_send
 from ggzy.rules import periods
@@ -111,16 +111,23 @@ def clarification_issue(
         tender.bid_deadline = deadline
         tender.save(update_fields=["bid_deadline"])
         jobs_services.job_reschedule(key=f"tender:{tender.pk}:close", run_at=deadline)
-    disclosure_services.notice_publish(
-        actor=actor,
-        title=_("{title}（第{n}号澄清/修改）").format(title=tender.title, n=clarification.number),
-        notice_type=NoticeType.AMENDMENT,
-        trade_type=tender.project.trade_type,
-        region_code=tender.project.region_code,
-        body=text,
-        project=tender.project,
-        system=True,
-    )
+    title = _("{title}（第{n}号澄清/修改）").format(title=tender.title, n=clarification.number)
+    current = disclosure_services.current_for(f"tender:{tender.pk}")
+    if current is not None and current.status == NoticeStatus.PUBLISHED:
+        disclosure_services.notice_correct(
+            actor=actor, notice=current, title=title, body=text, notice_type=NoticeType.AMENDMENT, system=True
+        )
+    else:
+        disclosure_services.notice_publish(
+            actor=actor,
+            title=title,
+            notice_type=NoticeType.AMENDMENT,
+            trade_type=tender.project.trade_type,
+            region_code=tender.project.region_code,
+            body=text,
+            project=tender.project,
+            system=True,
+        )
     _notify_holders(tender, clarification, deadline)
     event_record(
         action="tender.clarified",

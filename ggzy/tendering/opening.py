@@ -265,6 +265,7 @@ def _complete(lot: TenderLot) -> None:
         body=_record_text(record),
         project=tender.project,
         system=True,
+        source=f"lot:{lot.pk}:opening",
     )
     event_record(action="opening.record_published", obj=lot, after=record)
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ggzy.accounts import selectors as accounts_selectors
@@ -296,6 +297,16 @@ def tender_publish(*, actor: User, tender: Tender) -> Tender:
         body=tender.notice_body,
         project=project,
         system=True,
+        source=f"tender:{tender.pk}",
+        attachments=[
+            disclosure_services.Attachment(
+                name=document.name,
+                sha256=document.sha256,
+                size=document.size,
+                url=reverse("tendering:document_download", args=[tender.code, document.pk]),
+            )
+            for document in tender.documents.order_by("pk")
+        ],
     )
     jobs_services.job_enqueue(
         name="tendering.close_submissions",
@@ -354,6 +365,7 @@ def tender_close_submissions(*, tender_id: int) -> Tender:
                 ),
                 project=tender.project,
                 system=True,
+                source=f"lot:{item.pk}:failed",
             )
         else:
             opening.decryption_window_start(tender_lot=item)
@@ -448,6 +460,7 @@ def lot_fail_after_evaluation(*, tender_lot: TenderLot, reason: str) -> TenderLo
         body=_("评标委员会否决全部投标：{reason}招标人将依法重新招标。").format(reason=reason),
         project=tender.project,
         system=True,
+        source=f"lot:{tender_lot.pk}:failed",
     )
     event_record(action="tender.lot_failed_after_evaluation", obj=tender_lot, after={"reason": reason})
     return tender_lot
@@ -571,6 +584,7 @@ def tender_cancel(*, actor: User, tender: Tender, reason: str) -> Tender:
         ),
         project=project,
         system=True,
+        source=f"tender:{tender.pk}:cancelled",
     )
     _cancel_notify(tender, reason, refund)
     # No bidder, holder or payer is named: before the deadline they are secret (招标投标法 art. 22).

@@ -511,12 +511,19 @@ def test_the_owner_side_sets_the_evaluation_terms_on_a_page_until_publication():
             url = reverse("evaluation:terms", args=[tender.code])
             seen["url"] = url
             assert "评审因素" in client.get(url).content.decode()
-            data = {"subject": "goods", "price_weight_percent": "30", "sme_deduction_percent": "10", "tie_break": "draw"}
+            data = {
+                "subject": "goods",
+                "price_weight_percent": "30",
+                "sme_deduction_percent": "10",
+                "tie_break": "draw",
+            }
             page = client.post(url, {**data, "criteria": "tech,技术,60,是"}).content.decode()
             assert "之和应为100" in page and not EvaluationTerms.objects.exists()
             page = client.post(url, {**data, "criteria": "tech,技术"}).content.decode()
             assert "第1行" in page and not EvaluationTerms.objects.exists()
-            client.post(url, {**data, "tie_break": "technical_then_draw", "criteria": "tech,技术,50,是\nsvc,服务,20,否"})
+            client.post(
+                url, {**data, "tie_break": "technical_then_draw", "criteria": "tech,技术,50,是\nsvc,服务,20,否"}
+            )
             saved = EvaluationTerms.objects.get(tender=tender)
             assert [c["technical"] for c in saved.criteria] == [True, False]
             assert saved.tie_break == "technical_then_draw"

@@ -57,6 +57,9 @@ def test_a_late_clarification_must_move_the_deadline_and_the_close_job_follows(p
     assert Job.objects.get(key=f"tender:{tender.pk}:close").run_at == moved
     notice = Notice.objects.get(notice_type="amendment", project=tender.project)
     assert "2026-10-23 09:30" in notice.body
+    # the amendment is a new version of the tender notice, which stays readable, marked superseded
+    original = Notice.objects.get(notice_type="tender", project=tender.project)
+    assert (notice.nature, notice.previous, original.status) == ("correction", original, "superseded")
     with time_machine.travel(DEADLINE, tick=False):
         assert jobs_services.run_due_jobs() == 0  # the old deadline no longer closes anything
 

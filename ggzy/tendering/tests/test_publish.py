@@ -84,7 +84,11 @@ def test_publishing_20_days_ahead_is_accepted_and_19_refused():
     ok.refresh_from_db()
     assert ok.status == TenderStatus.PUBLISHED and ok.published_at == NOW
     notice = Notice.objects.get(project=world["project"], notice_type="tender")
-    assert notice.title == ok.title
+    assert notice.title == ok.title and notice.source == f"tender:{ok.pk}"
+    # the tender documents are published with the notice, each with its SHA-256
+    documents = list(ok.documents.order_by("pk"))
+    attached = [(a.name, a.sha256, a.size) for a in notice.attachments.all()]
+    assert documents and attached == [(d.name, d.sha256, d.size) for d in documents]
 
 
 def test_government_procurement_needs_five_working_days_of_document_availability():
