@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ggzy.core.choices import TradeType
 
 from .choices import NoticeNature, NoticeStatus, NoticeType
+from .search import GramsField
 
 
 class Notice(models.Model):
@@ -49,6 +50,8 @@ class Notice(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=1)
     # The domain fact the notice reports (e.g. "tender:12"), so a system notice is published once.
     source = models.CharField(_("来源"), max_length=80, blank=True)
+    # The character bigrams of title and body, for substring search (search.py).
+    search_grams = GramsField(_("检索二元组"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("公告")

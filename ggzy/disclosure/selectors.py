@@ -8,12 +8,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from ggzy.core import clock
 from ggzy.witness import selectors as witness_selectors
 
+from . import search
 from .choices import NoticeStatus
 from .models import Notice
 
@@ -50,8 +52,11 @@ def notices_public(
         queryset = queryset.filter(published_at__lt=clock.start_of_day(published_to + dt.timedelta(days=1)))
     if query.strip():
         text = query.strip()[:100]
+        needed = search.query_grams(text)
+        if needed and connection.vendor == "postgresql":
+            queryset = queryset.filter(search_grams__contains_all=needed)
         queryset = queryset.filter(Q(title__icontains=text) | Q(body__icontains=text))
-    return queryset.order_by("-published_at", "-id")
+    return queryset.defer("search_grams").order_by("-published_at", "-id")
 
 
 def region_prefix(code: str) -> str:

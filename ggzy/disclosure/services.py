@@ -22,6 +22,7 @@ from ggzy.core.locks import lock_instance
 from ggzy.projects.models import Project
 from ggzy.witness.services import event_record
 
+from . import search
 from .choices import NoticeNature, NoticeStatus, NoticeType
 from .models import Notice, NoticeAttachment
 
@@ -43,6 +44,7 @@ def _may_publish(actor: User | None, system: bool) -> None:
 
 
 def _save(notice: Notice, attachments: Sequence[Attachment]) -> Notice:
+    notice.search_grams = search.grams(notice.title, notice.body)
     notice.full_clean()
     notice.save()
     for item in attachments:

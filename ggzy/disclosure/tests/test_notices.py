@@ -164,3 +164,17 @@ def test_an_atom_feed_per_query_a_sitemap_and_a_project_timeline(settings):
     assert {f"http://testserver{reverse('disclosure:detail', args=[n.pk])}" for n in (school, road)} == locs
     assert Client().get(reverse("disclosure:sitemap", args=[2])).status_code == 404
     assert Client().get(reverse("disclosure:timeline", args=["NOPE"])).status_code == 404
+
+
+def test_bigrams_narrow_the_search_and_a_real_substring_check_decides():
+    from ggzy.disclosure import search
+
+    assert search.query_grams("天山路桥") == sorted(search.grams("天山路桥"))
+    assert search.query_grams("路") == []  # one character: no bigram, only the substring check
+    assert search.grams("A B") == []  # a pair across a space is not a bigram
+    assert search.grams("AB") == search.grams("ab")  # case folded
+    with time_machine.travel(NOW, tick=False):
+        apart = _publish(title="公告", body="天山山路路桥")  # holds every bigram of 天山路桥, not the string
+        together = _publish(title="公告", body="新疆天山路桥建设有限公司")
+    assert [n.pk for n in selectors.notices_public(query="天山路桥")] == [together.pk]
+    assert {n.pk for n in selectors.notices_public(query="路")} == {apart.pk, together.pk}
