@@ -69,7 +69,7 @@ class GramsField(models.Field):
 
 
 @GramsField.register_lookup
-class ContainsAll(Lookup):  # type: ignore[type-arg]
+class ContainsAll(Lookup):
     lookup_name = "contains_all"
 
     def get_db_prep_lookup(self, value: Any, connection: BaseDatabaseWrapper) -> Any:
