@@ -8,7 +8,9 @@ from ggzy.catalog.api import router as catalog_router
 from ggzy.core.api_errors import install_error_handlers
 from ggzy.disclosure.api import feed_router
 from ggzy.disclosure.api import router as disclosure_router
+from ggzy.exchange.api import router as exchange_router
 from ggzy.experts.api import router as experts_router
+from ggzy.opendata.api import router as opendata_router
 from ggzy.projects.api import router as projects_router
 from ggzy.rules.api import router as rules_router
 from ggzy.supervision.api import router as supervision_router
@@ -32,3 +34,5 @@ api.add_router("/tenders", tendering_router)
 api.add_router("/experts", experts_router)
 api.add_router("/notices", disclosure_router)
 api.add_router("/feed", feed_router)
+api.add_router("/ocds", opendata_router)
+api.add_router("/exchange", exchange_router)

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "ggzy.experts",
     "ggzy.evaluation",
     "ggzy.disclosure",
+    "ggzy.opendata",
+    "ggzy.exchange",
     "ggzy.portal",
 ]
 
@@ -209,6 +211,34 @@ PLATFORM_REGION_CODE = env("PLATFORM_REGION_CODE", "654000")
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+# OCDS open data (docs/open-data.md): every ocid starts with this prefix. The demo default is not a
+# registered prefix; register one with the OCDS helpdesk (data@open-contracting.org) before going live.
+OCDS_OCID_PREFIX = env("OCDS_OCID_PREFIX", "ocds-ggzy00")
+
+# National data exchange (docs/national-data.md): the GCJS_* data sets pushed to the provincial
+# platform. disabled (the embedded default): records are collected and marked as not sent.
+_EXCHANGE_BACKEND_PATHS = {
+    "disabled": "ggzy.exchange.backends.DisabledBackend",
+    "memory": "ggzy.exchange.backends.MemoryBackend",
+    "http": "ggzy.exchange.backends.HttpBackend",
+}
+_exchange_backend = env("EXCHANGE_BACKEND", "disabled")
+if _exchange_backend not in _EXCHANGE_BACKEND_PATHS:
+    raise ImproperlyConfigured("EXCHANGE_BACKEND must be disabled, memory or http.")
+EXCHANGE_BACKEND = _EXCHANGE_BACKEND_PATHS[_exchange_backend]
+EXCHANGE_ENDPOINT_URL = env("EXCHANGE_ENDPOINT_URL", "")
+EXCHANGE_ENDPOINT_TOKEN = env("EXCHANGE_ENDPOINT_TOKEN", "")
+if _exchange_backend == "http" and not EXCHANGE_ENDPOINT_URL:
+    raise ImproperlyConfigured("EXCHANGE_BACKEND=http needs EXCHANGE_ENDPOINT_URL.")
+EXCHANGE_TIMEOUT_SECONDS = env_int("EXCHANGE_TIMEOUT_SECONDS", 10)
+EXCHANGE_MAX_ATTEMPTS = env_int("EXCHANGE_MAX_ATTEMPTS", 6)
+EXCHANGE_RETRY_SECONDS = env_int("EXCHANGE_RETRY_SECONDS", 60)
+EXCHANGE_COLLECT_SECONDS = env_int("EXCHANGE_COLLECT_SECONDS", 300)
+EXCHANGE_PLATFORM_CODE = env("EXCHANGE_PLATFORM_CODE", PLATFORM_CODE)
+EXCHANGE_PUB_SERVICE_PLAT_CODE = env("EXCHANGE_PUB_SERVICE_PLAT_CODE", "")
+EXCHANGE_PUBLIC_URL = env("EXCHANGE_PUBLIC_URL", "http://127.0.0.1:8000")
+EXCHANGE_NOTICE_MEDIA = env("EXCHANGE_NOTICE_MEDIA", "伊犁州公共资源交易平台")
+
 # Notifications (SMS and e-mail). The embedded default writes them to the log.
 _NOTIFICATION_BACKEND_PATHS = {
     "console": "ggzy.notifications.backends.ConsoleBackend",
@@ -241,6 +271,7 @@ LOGGING = {
 }
 
 if GGZY_ENV == "test":
+    EXCHANGE_BACKEND = _EXCHANGE_BACKEND_PATHS["memory"]
     NOTIFICATION_BACKENDS = {
         "sms": _NOTIFICATION_BACKEND_PATHS["memory"],
         "email": _NOTIFICATION_BACKEND_PATHS["memory"],

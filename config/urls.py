@@ -16,5 +16,7 @@ urlpatterns = [
     path("experts/", include("ggzy.experts.urls")),
     path("evaluation/", include("ggzy.evaluation.urls")),
     path("notices/", include("ggzy.disclosure.urls")),
+    path("open-data/", include("ggzy.opendata.urls")),
+    path("exchange/", include("ggzy.exchange.urls")),
     path("", include("ggzy.portal.urls")),
 ]

@@ -33,6 +33,7 @@ from ggzy.experts import services as experts_services
 from ggzy.experts.choices import SelectionState
 from ggzy.experts.models import Selection
 from ggzy.experts.tests.helpers import expert_data
+from ggzy.opendata import selectors as opendata_selectors
 from ggzy.portal.models import GuideItem
 from ggzy.projects import services as project_services
 from ggzy.tendering import bids as tendering_bids
@@ -265,6 +266,13 @@ MATRIX: list[Page] = [
         lambda w: {"code": w.tender_code, "document_id": w.document_id},
     ),
     Page("tendering:publish", "post", frozenset({"owner", "agent"}), lambda w: {"code": w.tender_code}),
+    Page(
+        "tendering:cancel",
+        "post",
+        frozenset({"owner", "agent"}),
+        lambda w: {"code": w.tender_code},
+        lambda w: {"reason": "矩阵测试"},
+    ),
     # The owner side registers its keys too: it seals the reserve price (标底) like a bid.
     Page("tendering:keys", "get", frozenset({"bidder"}) | REGISTRANTS),
     Page("tendering:clarify", "post", frozenset({"owner", "agent"}), lambda w: {"code": w.tender_code}),
@@ -330,6 +338,12 @@ MATRIX: list[Page] = [
     Page("disclosure:list", "get", ALL),
     Page("disclosure:create", "get", frozenset({"center_staff"})),
     Page("disclosure:detail", "get", ALL, lambda w: {"pk": w.notice_id}),
+    Page("disclosure:correct", "get", frozenset({"center_staff"}), lambda w: {"pk": w.notice_id}),
+    Page("disclosure:withdraw", "post", frozenset({"center_staff"}), lambda w: {"pk": w.notice_id}),
+    Page("disclosure:atom", "get", ALL),
+    Page("disclosure:sitemap_index", "get", ALL),
+    Page("disclosure:sitemap", "get", ALL, lambda w: {"page": 1}),
+    Page("disclosure:timeline", "get", ALL, lambda w: {"deal_code": w.deal_code}),
     Page("witness:public", "get", ALL),
     Page("witness:events", "get", WITNESS_READERS),
     # expert draw
@@ -441,6 +455,10 @@ MATRIX: list[Page] = [
         lambda w: {"pk": w.committee_id, "bid_id": w.bid_id, "name": "technical.txt"},
     ),
     Page("experts:replay_detail", "get", ALL, lambda w: {"pk": w.draw_id}),
+    # open data (OCDS): public, no sign-in
+    Page("opendata:index", "get", ALL),
+    Page("opendata:release_packages", "get", ALL),
+    Page("opendata:record_packages", "get", ALL),
 ]
 
 # The expert pool: its pages act on the world's expert (users["expert"]'s entry, see _draw_data).
@@ -488,6 +506,26 @@ MATRIX += [
     Page("experts:me_contact", "post", frozenset({"expert"}), data=lambda w: {"mobile": "13900000000"}),
     Page("experts:me_conflict", "post", frozenset({"expert"}), data=lambda w: {"person_name": "矩阵", "relation": "x"}),
     Page("experts:me_change", "post", frozenset({"expert"})),
+]
+
+
+EXCHANGE_OPERATORS = frozenset({"center_staff"})
+
+
+def _exchange_record(world: World) -> dict[str, object]:
+    """Matrix data only: the national data-set records of the world's published tender."""
+    from ggzy.exchange import services as exchange_services
+    from ggzy.exchange.models import ExchangeRecord
+
+    exchange_services.exchange_collect()
+    return {"pk": ExchangeRecord.objects.order_by("pk").values_list("pk", flat=True)[0]}
+
+
+# National data exchange (docs/national-data.md): the trading center's staff only.
+MATRIX += [
+    Page("exchange:records", "get", EXCHANGE_OPERATORS),
+    Page("exchange:record_xml", "get", EXCHANGE_OPERATORS, _exchange_record),
+    Page("exchange:record_retry", "post", EXCHANGE_OPERATORS, _exchange_record),
 ]
 
 
@@ -583,8 +621,10 @@ API_MATRIX: list[ApiOp] = [
         lambda w: {"text": "x"},
     ),
     ApiOp("post", "/api/v1/tenders/{code}/my-bids/{bid_id}/withdraw", frozenset({"bidder"})),
+    ApiOp("post", "/api/v1/tenders/{code}/cancel", frozenset({"owner", "agent"}), lambda w: {"reason": "矩阵测试"}),
     ApiOp("get", "/api/v1/notices/", ALL),
     ApiOp("get", "/api/v1/notices/{notice_id}", ALL),
+    ApiOp("get", "/api/v1/feed", ALL),
     ApiOp("get", "/api/v1/rules/", ALL),
     ApiOp("get", "/api/v1/rules/periods/deadline", ALL),
     ApiOp("get", "/api/v1/rules/calendar/{year}", ALL),
@@ -614,6 +654,10 @@ API_MATRIX: list[ApiOp] = [
         "post", "/api/v1/experts/invitations/{selection_id}/respond", frozenset({"expert"}), lambda w: {"accept": True}
     ),
     ApiOp("get", "/api/v1/experts/replays/{draw_id}", ALL),
+    ApiOp("get", "/api/v1/exchange/records", EXCHANGE_OPERATORS),
+    ApiOp("get", "/api/v1/ocds/processes", ALL),
+    ApiOp("get", "/api/v1/ocds/releases/{ocid}", ALL),
+    ApiOp("get", "/api/v1/ocds/records/{ocid}", ALL),
 ]
 
 # Served by django-ninja itself, public by design (the OpenAPI document and its viewer).
@@ -660,6 +704,7 @@ def _fill(path: str, world: World) -> str:
         .replace("{document_objection_id}", str(world.document_objection_id))
         .replace("{draw_id}", str(world.draw_id))
         .replace("{selection_id}", str(world.selection_id))
+        .replace("{ocid}", opendata_selectors.ocid_for(deal_code=world.deal_code, lot_number=1))
         .replace("{code}", "A01")
         .replace("{year}", "2026")
     )

@@ -25,11 +25,7 @@ _SHIFT = 21  # code points are below 2**21, so a pair fits in 42 bits of a bigin
 
 def _pairs(text: str) -> set[int]:
     lowered = text.lower()
-    return {
-        (ord(a) << _SHIFT) | ord(b)
-        for a, b in pairwise(lowered)
-        if not a.isspace() and not b.isspace()
-    }
+    return {(ord(a) << _SHIFT) | ord(b) for a, b in pairwise(lowered) if not a.isspace() and not b.isspace()}
 
 
 def grams(*texts: str) -> list[int]:
