@@ -27,7 +27,7 @@ from ggzy.experts import services as experts_services
 from ggzy.jobs import services as jobs_services
 from ggzy.notifications.services import notification_send
 from ggzy.rules import periods
-from ggzy.rules.selectors import RuleMissing, rule_get
+from ggzy.rules.selectors import RuleMissing, rule_for
 from ggzy.tendering import deposits
 from ggzy.tendering import policies as tendering_policies
 from ggzy.tendering.choices import BidStatus, LotStatus, SecurityStatus
@@ -53,11 +53,6 @@ def _signed_report(tender_lot: TenderLot) -> Report:
     if report is None or report.status != ReportStatus.SIGNED:
         raise ValidationError(_("评标报告签字完成后才能公示或确定中标人。"))
     return report
-
-
-def _scope(tender_lot: TenderLot) -> dict[str, object]:
-    project = tender_lot.tender.project
-    return {"trade_type": project.trade_type, "method": project.procurement_method, "on": project.rules_date}
 
 
 def _candidate_lines(report: Report) -> list[str]:
@@ -87,9 +82,9 @@ def publicity_start(*, actor: User, tender_lot: TenderLot) -> Outcome:
     if Outcome.objects.filter(tender_lot=tender_lot).exists():
         raise ValidationError(_("中标候选人已公示。"))
     now = clock.now()
-    scope = _scope(tender_lot)
-    within = rule_get("tender.candidate_publicity_within_days", **scope)  # type: ignore[arg-type]
-    minimum = rule_get("tender.candidate_publicity_min_days", **scope)  # type: ignore[arg-type]
+    scope = tender_lot.tender.project
+    within = rule_for("tender.candidate_publicity_within_days", scope)
+    minimum = rule_for("tender.candidate_publicity_min_days", scope)
     assert report.signed_at is not None
     due = periods.period_deadline(clock.local(report.signed_at).date(), within)
     ends = clock.end_of_day(periods.earliest_day_after(clock.local(now).date(), minimum))
@@ -265,7 +260,7 @@ def _schedule_after_award(tender_lot: TenderLot, winner: Bid, now: dt.datetime) 
 
 
 def contract_due(tender_lot: TenderLot, awarded_at: dt.datetime) -> dt.datetime:
-    rule = rule_get("tender.contract_sign_days", **_scope(tender_lot))  # type: ignore[arg-type]
+    rule = rule_for("tender.contract_sign_days", tender_lot.tender.project)
     return periods.period_deadline(clock.local(awarded_at).date(), rule)
 
 
@@ -370,7 +365,7 @@ def publicity_objection_raise(*, actor: User, tender_lot: TenderLot, text: str) 
         raise ValidationError(_("对评标结果的异议应当在中标候选人公示期间提出。"))
     if not text.strip():
         raise ValidationError({"text": _("请填写异议内容。")})
-    rule = rule_get("tender.candidate_objection_answer_days", **_scope(tender_lot))  # type: ignore[arg-type]
+    rule = rule_for("tender.candidate_objection_answer_days", tender_lot.tender.project)
     objection = PublicityObjection(
         tender_lot=tender_lot,
         objector_id=actor.organization_id,
@@ -479,7 +474,7 @@ def supervisor_report_file(*, actor: User, tender_lot: TenderLot, summary: str) 
 
 
 def supervisor_report_due(tender_lot: TenderLot, awarded_at: dt.datetime) -> dt.datetime:
-    rule = rule_get("tender.report_to_supervisor_days", **_scope(tender_lot))  # type: ignore[arg-type]
+    rule = rule_for("tender.report_to_supervisor_days", tender_lot.tender.project)
     return periods.period_deadline(clock.local(awarded_at).date(), rule)
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from ggzy.core import clock
 from ggzy.core.choices import TradeType
-from ggzy.rules.selectors import rule_get
+from ggzy.rules.selectors import rule_for
 from ggzy.tendering import selectors as tendering_selectors
 from ggzy.tendering.choices import EvaluationMethod, OpeningFieldKind
 from ggzy.tendering.models import Bid, TenderLot
@@ -192,8 +192,7 @@ def results(committee: Committee) -> Results:
         for row in group:
             row.place = number
         places.append(group)
-    scope = {"trade_type": tender.project.trade_type, "method": tender.project.procurement_method}
-    limit = rule_get("tender.max_candidates", on=tender.project.rules_date, **scope).as_int()
+    limit = rule_for("tender.max_candidates", tender.project).as_int()
     candidates = [row for place in places for row in place][:limit]
     return Results(rows=rows, missing=[], places=places, candidates=candidates, tie_draw=draw)
 

@@ -20,7 +20,7 @@ from ggzy.core.locks import lock_instance
 from ggzy.experts import selectors as experts_selectors
 from ggzy.experts import services as experts_services
 from ggzy.notifications.services import notification_send
-from ggzy.rules.selectors import RuleMissing, rule_get
+from ggzy.rules.selectors import RuleMissing, rule_for
 from ggzy.tendering import policies as tendering_policies
 from ggzy.tendering import selectors as tendering_selectors
 from ggzy.tendering import services as tendering_services
@@ -44,23 +44,18 @@ from .models import (
 )
 
 
-def _scope(tender_lot: TenderLot) -> dict[str, object]:
-    project = tender_lot.tender.project
-    return {"trade_type": project.trade_type, "method": project.procurement_method, "on": project.rules_date}
-
-
 def composition_check(*, tender_lot: TenderLot, drawn: int, representatives: int) -> None:
     """The committee's size and make-up (招标投标法 art. 37; 87号令 art. 47): at least the minimum,
     an odd number, at least two thirds drawn experts, and 7 for large procurement projects."""
-    scope = _scope(tender_lot)
+    scope = tender_lot.tender.project
     total = drawn + representatives
-    minimum = rule_get("committee.min_members", **scope)  # type: ignore[arg-type]
+    minimum = rule_for("committee.min_members", scope)
     required = minimum.as_int()
     project = tender_lot.tender.project
     if project.trade_type == TradeType.GOVERNMENT_PROCUREMENT:
         try:
-            threshold = rule_get("gp.large_project_budget_fen", **scope)  # type: ignore[arg-type]
-            large = rule_get("gp.committee_min_members_large", **scope)  # type: ignore[arg-type]
+            threshold = rule_for("gp.large_project_budget_fen", scope)
+            large = rule_for("gp.committee_min_members_large", scope)
         except RuleMissing:
             pass
         else:
@@ -74,12 +69,12 @@ def composition_check(*, tender_lot: TenderLot, drawn: int, representatives: int
             )
         )
     try:
-        odd = rule_get("committee.odd_members_required", **scope)  # type: ignore[arg-type]
+        odd = rule_for("committee.odd_members_required", scope)
     except RuleMissing:
         odd = None
     if odd is not None and odd.as_int() and total % 2 == 0:
         errors.append(_("评标委员会成员应为单数（{source}），现为{total}人。").format(source=odd.source, total=total))
-    fraction = rule_get("committee.expert_min_fraction", **scope)  # type: ignore[arg-type]
+    fraction = rule_for("committee.expert_min_fraction", scope)
     # The rule is "at least two thirds"; the table stores 0.666667, so compare with the exact third.
     needed = Fraction(fraction.value).limit_denominator(12)
     if total and Fraction(drawn, total) < needed:
@@ -543,9 +538,7 @@ def committee_reject_all(*, actor: User, committee: Committee, reason: str) -> R
         raise ValidationError(unreviewed)
     valid = [row for row in result.rows if not row.rejected]
     project = committee.tender_lot.tender.project
-    minimum = rule_get(
-        "tender.min_bidders", trade_type=project.trade_type, method=project.procurement_method, on=project.rules_date
-    )
+    minimum = rule_for("tender.min_bidders", project)
     if len(valid) >= minimum.as_int():
         raise ValidationError(
             _("有效投标有{count}个，不少于{minimum}个（{source}），不能否决全部投标。").format(
@@ -573,13 +566,12 @@ def time_insufficient(*, actor: User, committee: Committee) -> Committee:
         member.finds_time_insufficient = True
         member.save(update_fields=["finds_time_insufficient"])
     project = committee.tender_lot.tender.project
-    scope = {"trade_type": project.trade_type, "method": project.procurement_method, "on": project.rules_date}
-    fraction = Fraction(rule_get("evaluation.time_insufficient_fraction", **scope).value).limit_denominator(12)  # type: ignore[arg-type]
+    fraction = Fraction(rule_for("evaluation.time_insufficient_fraction", project).value).limit_denominator(12)
     serving = committee.members.filter(is_active=True)
     asking = serving.filter(finds_time_insufficient=True).count()
     extended = False
     if Fraction(asking, serving.count()) > fraction:
-        hours = rule_get("evaluation.extension_hours", **scope)  # type: ignore[arg-type]
+        hours = rule_for("evaluation.extension_hours", project)
         committee.extended_until = committee.evaluation_ends_at + dt.timedelta(hours=hours.as_int())
         committee.save(update_fields=["extended_until"])
         serving.update(finds_time_insufficient=False)  # a further extension needs a new request

@@ -20,7 +20,7 @@ from ggzy.jobs.services import job_enqueue
 from ggzy.notifications.services import notification_send
 from ggzy.projects.models import Lot
 from ggzy.rules import periods
-from ggzy.rules.selectors import RuleMissing, rule_get
+from ggzy.rules.selectors import RuleMissing, rule_for
 from ggzy.tendering import selectors as tendering_selectors
 from ggzy.witness.services import event_record
 
@@ -301,16 +301,11 @@ class LineInput:
     reserves: int = 0
 
 
-def _rules_scope(lot: Lot) -> dict[str, Any]:
-    project = lot.project
-    return {"trade_type": project.trade_type, "method": project.procurement_method, "on": project.rules_date}
-
-
 def _check_request_window(lot: Lot, starts_at: dt.datetime, now: dt.datetime) -> None:
     if starts_at <= now:
         raise ValidationError({"evaluation_starts_at": _("评标开始时间应晚于当前时间。")})
     try:
-        lead = rule_get("expert.draw_lead_max_working_days", **_rules_scope(lot))
+        lead = rule_for("expert.draw_lead_max_working_days", lot.project)
     except RuleMissing:
         return  # e.g. negotiation, consultation: no earliest time (198号 art. 14)
     days = periods.working_days_between(clock.local(now).date(), clock.local(starts_at).date())
@@ -447,7 +442,7 @@ def _walker(request: DrawRequest, lines: list[DrawLine]) -> draw.Walker:
 
 
 def _notify(selection: Selection, request: DrawRequest, now: dt.datetime) -> None:
-    minutes = rule_get("expert.response_minutes", **_rules_scope(request.lot)).as_int()
+    minutes = rule_for("expert.response_minutes", request.lot.project).as_int()
     selection.state = SelectionState.NOTIFIED
     selection.notified_at = now
     selection.respond_by = now + dt.timedelta(minutes=minutes)
@@ -752,7 +747,7 @@ def committee_view(*, actor: User, request: DrawRequest) -> list[Selection]:
 def rating_deadline(request: DrawRequest) -> dt.datetime | None:
     """The end of the period for recording performance after the evaluation (rule table)."""
     try:
-        rule = rule_get("expert.performance_record_working_days", **_rules_scope(request.lot))
+        rule = rule_for("expert.performance_record_working_days", request.lot.project)
     except RuleMissing:
         return None
     return periods.period_deadline(clock.local(request.evaluation_ends_at).date(), rule)

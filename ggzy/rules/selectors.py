@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Protocol
 
 from django.db.models import QuerySet
 
@@ -104,6 +105,22 @@ def rule_get(key: str, *, trade_type: str = "", method: str = "", on: dt.date) -
     if best is None:
         raise RuleMissing(key, trade_type=trade_type, method=method, on=on)
     return RuleValue.from_parameter(best)
+
+
+class Scoped(Protocol):
+    """What a rule lookup needs of a project: its trade type, method and the date its rules are
+    taken from (the registration date, so later versions never change a running procedure)."""
+
+    trade_type: str
+    procurement_method: str
+
+    @property
+    def rules_date(self) -> dt.date: ...
+
+
+def rule_for(key: str, project: Scoped) -> RuleValue:
+    """The value of rule `key` for a project: `rule_get` scoped to its trade type, method and date."""
+    return rule_get(key, trade_type=project.trade_type, method=project.procurement_method, on=project.rules_date)
 
 
 def rules_in_force(on: dt.date) -> QuerySet[RuleParameter]:

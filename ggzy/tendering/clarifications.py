@@ -36,10 +36,7 @@ from .models import Clarification, DocumentDownload, DocumentObjection, Tender
 
 
 def _rule(tender: Tender, key: str) -> rules_selectors.RuleValue:
-    project = tender.project
-    return rules_selectors.rule_get(
-        key, trade_type=project.trade_type, method=project.procurement_method, on=project.rules_date
-    )
+    return rules_selectors.rule_for(key, tender.project)
 
 
 def _notify_holders(tender: Tender, clarification: Clarification, deadline: dt.datetime) -> None:

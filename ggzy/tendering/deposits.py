@@ -186,10 +186,7 @@ def security_refund_schedule(*, security: BidSecurity, reason: str, key: str, si
     security = lock_instance(security)
     if security.status != SecurityStatus.CONFIRMED:
         return security
-    project = security.tender_lot.tender.project
-    rule = rules_selectors.rule_get(
-        key, trade_type=project.trade_type, method=project.procurement_method, on=project.rules_date
-    )
+    rule = rules_selectors.rule_for(key, security.tender_lot.tender.project)
     security.status = SecurityStatus.REFUND_DUE
     security.refund_reason = reason
     security.refund_due = periods.period_deadline(clock.local(since).date(), rule)
@@ -220,10 +217,7 @@ def securities_early_warning() -> QuerySet[BidSecurity]:
 
 
 def _rule_value(security: BidSecurity, key: str) -> Decimal:
-    project = security.tender_lot.tender.project
-    return rules_selectors.rule_get(
-        key, trade_type=project.trade_type, method=project.procurement_method, on=project.rules_date
-    ).value
+    return rules_selectors.rule_for(key, security.tender_lot.tender.project).value
 
 
 def security_interest(security: BidSecurity, *, refunded_on: dt.date) -> interest.InterestDue:

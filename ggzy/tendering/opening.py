@@ -49,13 +49,7 @@ def cancelled_message() -> str:
 
 def decryption_window_start(*, tender_lot: TenderLot) -> None:
     """Called under the tender lock when submissions close: open the lot's decryption window."""
-    project = tender_lot.tender.project
-    minutes = rules_selectors.rule_get(
-        "tender.decryption_window_minutes",
-        trade_type=project.trade_type,
-        method=project.procurement_method,
-        on=project.rules_date,
-    ).as_int()
+    minutes = rules_selectors.rule_for("tender.decryption_window_minutes", tender_lot.tender.project).as_int()
     tender_lot.status = LotStatus.DECRYPTING
     tender_lot.decryption_ends_at = tender_lot.tender.bid_deadline + dt.timedelta(minutes=minutes)
     tender_lot.save(update_fields=["status", "decryption_ends_at"])

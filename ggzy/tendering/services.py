@@ -60,12 +60,6 @@ class LotTerms:
     ceiling_price_fen: int | None = None
 
 
-def _rule(project: Project, key: str) -> rules_selectors.RuleValue:
-    return rules_selectors.rule_get(
-        key, trade_type=project.trade_type, method=project.procurement_method, on=project.rules_date
-    )
-
-
 def _snapshot(tender: Tender) -> dict[str, Any]:
     return {
         "code": tender.code,
@@ -174,9 +168,9 @@ def tender_create(
 def _check_security(tender: Tender) -> None:
     """Bid security at most the legal share of the lot's estimate, and at most the cap where one exists."""
     project = tender.project
-    percent = _rule(project, "tender.bid_security_max_percent").value
+    percent = rules_selectors.rule_for("tender.bid_security_max_percent", project).value
     try:
-        cap: int | None = _rule(project, "tender.bid_security_max_fen").as_int()
+        cap: int | None = rules_selectors.rule_for("tender.bid_security_max_fen", project).as_int()
     except rules_selectors.RuleMissing:
         cap = None
     for item in tender.tender_lots.select_related("lot"):
@@ -190,7 +184,7 @@ def _check_security(tender: Tender) -> None:
                         lot=item.lot.name,
                         amount=format_yuan(item.bid_security_fen),
                         limit=format_yuan(limit),
-                        source=_rule(project, "tender.bid_security_max_percent").source,
+                        source=rules_selectors.rule_for("tender.bid_security_max_percent", project).source,
                     )
                 }
             )
@@ -258,14 +252,14 @@ def tender_publish(*, actor: User, tender: Tender) -> Tender:
             if project.trade_type == TradeType.GOVERNMENT_PROCUREMENT
             else "tender.invitation_min_invitees"
         )
-        minimum = _rule(project, key)
+        minimum = rules_selectors.rule_for(key, project)
         if tender.invitees.count() < minimum.as_int():
             errors.append(
                 _("邀请招标应向{count}个以上特定的法人或其他组织发出投标邀请书（{source}）。").format(
                     count=minimum.as_int(), source=minimum.source
                 )
             )
-    preparation = _rule(project, "tender.bid_preparation_min_days")
+    preparation = rules_selectors.rule_for("tender.bid_preparation_min_days", project)
     earliest = periods.earliest_day_after(issued, preparation)
     if deadline_day < earliest:
         errors.append(
@@ -274,7 +268,7 @@ def tender_publish(*, actor: User, tender: Tender) -> Tender:
             ).format(earliest=earliest.isoformat(), days=preparation.as_int(), source=preparation.source)
         )
     if project.trade_type == TradeType.GOVERNMENT_PROCUREMENT:
-        availability = _rule(project, "gp.document_availability_min_working_days")
+        availability = rules_selectors.rule_for("gp.document_availability_min_working_days", project)
         if periods.working_days_between(issued, deadline_day) < availability.as_int():
             errors.append(
                 _("招标文件提供期限不得少于{days}个工作日（{source}）。").format(
@@ -339,7 +333,7 @@ def tender_close_submissions(*, tender_id: int) -> Tender:
         return tender
     tender.status = TenderStatus.CLOSED
     tender.save(update_fields=["status"])
-    minimum = _rule(tender.project, "tender.min_bidders")
+    minimum = rules_selectors.rule_for("tender.min_bidders", tender.project)
     outcome = []
     for item in tender.tender_lots.select_related("lot"):
         count = Bid.objects.filter(tender_lot=item, status=BidStatus.SUBMITTED).count()
@@ -563,7 +557,7 @@ def tender_cancel(*, actor: User, tender: Tender, reason: str) -> Tender:
         item.status = LotStatus.CANCELLED
         item.save(update_fields=["status"])
     project = tender.project
-    refund = _rule(project, "tender.cancel_security_refund_days")
+    refund = rules_selectors.rule_for("tender.cancel_security_refund_days", project)
     confirmed = BidSecurity.objects.filter(tender_lot__tender=tender, status=SecurityStatus.CONFIRMED).order_by("pk")
     for security in confirmed:
         deposits.security_refund_schedule(
