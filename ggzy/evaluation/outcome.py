@@ -30,6 +30,7 @@ from ggzy.rules import periods
 from ggzy.rules.selectors import RuleMissing, rule_for
 from ggzy.tendering import deposits
 from ggzy.tendering import policies as tendering_policies
+from ggzy.tendering import services as tendering_services
 from ggzy.tendering.choices import BidStatus, LotStatus, SecurityStatus
 from ggzy.tendering.models import Bid, TenderLot
 from ggzy.witness.services import event_record
@@ -416,6 +417,16 @@ def candidate_exclude(*, actor: User, tender_lot: TenderLot, bid: Bid, reason: s
     exclusion = CandidateExclusion(tender_lot=tender_lot, bid=bid, reason=reason.strip(), excluded_at=clock.now())
     exclusion.full_clean()
     exclusion.save()
+    excluded = set(CandidateExclusion.objects.filter(tender_lot=tender_lot).values_list("bid_id", flat=True))
+    if all(c["bid"] in excluded for c in report.results["candidates"]):
+        # 实施条例 art. 55: with no candidate left the owner re-tenders, so the lot fails now
+        tendering_services.lot_fail_after_evaluation(
+            tender_lot=tender_lot,
+            reason=exclusion.reason,
+            summary=_("中标候选人均已放弃中标或者不符合中标条件（{reason}），招标人将依法重新招标。").format(
+                reason=exclusion.reason
+            ),
+        )
     event_record(
         action="evaluation.candidate_excluded",
         actor=actor,

@@ -435,9 +435,10 @@ def _refund_failed_lot(tender_lot: TenderLot) -> None:
 
 
 @transaction.atomic
-def lot_fail_after_evaluation(*, tender_lot: TenderLot, reason: str) -> TenderLot:
-    """The committee rejected every bid (or too few valid ones remained): the lot fails, a failure
-    notice is published, and the owner can re-tender (招标投标法 art. 42)."""
+def lot_fail_after_evaluation(*, tender_lot: TenderLot, reason: str, summary: str = "") -> TenderLot:
+    """The committee rejected every bid (or too few valid ones remained), or no candidate is left
+    to award: the lot fails, a failure notice is published (`summary`, or the committee's
+    rejection), and the owner can re-tender (招标投标法 art. 42; 实施条例 art. 55)."""
     tender_lot = lock_instance(tender_lot)
     if tender_lot.status != LotStatus.OPENED:
         raise ValidationError(_("只有已开标的标段可以在评标后流标。"))
@@ -451,7 +452,7 @@ def lot_fail_after_evaluation(*, tender_lot: TenderLot, reason: str) -> TenderLo
         notice_type=NoticeType.FAILURE,
         trade_type=tender.project.trade_type,
         region_code=tender.project.region_code,
-        body=_("评标委员会否决全部投标：{reason}招标人将依法重新招标。").format(reason=reason),
+        body=summary or _("评标委员会否决全部投标：{reason}招标人将依法重新招标。").format(reason=reason),
         project=tender.project,
         system=True,
         source=f"lot:{tender_lot.pk}:failed",

@@ -554,3 +554,31 @@ def test_a_cancelled_tender_cannot_be_publicised_or_awarded(tmp_path):
             outcome.publicity_start(actor=agent, tender_lot=tender_lot)
         with pytest.raises(ValidationError, match="已终止"):
             outcome.award_decide(actor=agent, tender_lot=tender_lot)
+
+
+def test_when_every_candidate_is_excluded_the_lot_fails_and_can_be_re_tendered(tmp_path):
+    from ggzy.disclosure.models import Notice
+    from ggzy.evaluation import outcome
+    from ggzy.tendering import services as tendering_services
+    from ggzy.tendering.choices import LotStatus
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        agent, tender_lot, _pool, placed, _draw, committee, members = _works_world(traveller, tmp_path)
+        for user in members:
+            for _bidder, bid in placed:
+                services.review_record(actor=user, committee=committee, bid=bid, compliant=True)
+                services.score_record(actor=user, committee=committee, bid=bid, points={"plan": Decimal(50)})
+        report = services.report_draft(actor=members[0], committee=committee)
+        for user in members:
+            services.report_sign(actor=user, report=report, agree=True)
+        outcome.publicity_start(actor=agent, tender_lot=tender_lot)
+        for number, (_bidder, bid) in enumerate(placed):
+            outcome.candidate_exclude(actor=agent, tender_lot=tender_lot, bid=bid, reason=f"第{number + 1}名放弃中标")
+            tender_lot.refresh_from_db()
+            assert (tender_lot.status == LotStatus.FAILED) == (number == len(placed) - 1)
+        notice = Notice.objects.get(notice_type="failure", project=tender_lot.tender.project)
+        assert "均已放弃中标" in notice.body
+        again = tendering_services.tender_retender(
+            actor=agent, tender=tender_lot.tender, bid_deadline=tender_lot.tender.bid_deadline + dt.timedelta(days=60)
+        )
+    assert again.tender_lots.get().lot == tender_lot.lot
