@@ -13,6 +13,7 @@ from ggzy.core.money import yuan_to_fen
 
 from . import corrections
 from .choices import RejectionGround, Subject, TieBreak
+from .services import band_text
 
 
 class CommitteeForm(forms.Form):
@@ -168,7 +169,10 @@ class TermsForm(forms.Form):
         label=_("评审因素"),
         widget=forms.Textarea(attrs={"rows": 6}),
         required=False,
-        help_text=_("每行一项：代码,名称,分值,是否技术因素（是/否）。价格分值与各因素分值之和应为100。"),
+        help_text=_(
+            "每行一项：代码,名称,分值,是否技术因素（是/否）,分档（可省略，如“优:8-10/良:5-7/差:0-4”）。"
+            "价格分值与各因素分值之和应为100。"
+        ),
     )
     tie_break = forms.ChoiceField(label=_("并列时的排序方法"), choices=TieBreak.choices, initial=TieBreak.DRAW)
 
@@ -178,20 +182,41 @@ class TermsForm(forms.Form):
             if not line.strip():
                 continue
             parts = [p.strip() for p in line.replace("，", ",").split(",")]
-            if len(parts) not in (3, 4):
-                raise forms.ValidationError(_("评审因素第{n}行应为：代码,名称,分值,是否技术因素。").format(n=number))
-            technical = len(parts) == 4 and parts[3] in {"是", "技术", "1", "yes", "true"}
-            rows.append({"key": parts[0], "label": parts[1], "max_points": parts[2], "technical": technical})
+            if len(parts) not in (3, 4, 5):
+                raise forms.ValidationError(
+                    _("评审因素第{n}行应为：代码,名称,分值,是否技术因素,分档（可省略）。").format(n=number)
+                )
+            technical = len(parts) >= 4 and parts[3] in {"是", "技术", "1", "yes", "true"}
+            bands = _bands_parse(parts[4], number) if len(parts) == 5 and parts[4] else []
+            rows.append(
+                {"key": parts[0], "label": parts[1], "max_points": parts[2], "technical": technical, "bands": bands}
+            )
         return rows
 
     @staticmethod
     def criteria_text(criteria: list[dict[str, Any]]) -> str:
         return "\n".join(
-            "{key},{label},{points},{technical}".format(
-                key=c["key"], label=c["label"], points=c["max_points"], technical="是" if c.get("technical") else "否"
+            "{key},{label},{points},{technical}{bands}".format(
+                key=c["key"],
+                label=c["label"],
+                points=c["max_points"],
+                technical="是" if c.get("technical") else "否",
+                bands="," + band_text(c["bands"]) if c.get("bands") else "",
             )
             for c in criteria
         )
+
+
+def _bands_parse(text: str, number: int) -> list[dict[str, str]]:
+    """“优:8-10/良:5-7/差:0-4” (a label is optional) into bands."""
+    bands = []
+    for piece in text.replace("：", ":").split("/"):
+        label, _colon, span = piece.rpartition(":")
+        low, dash, high = span.partition("-")
+        if not dash or not low.strip() or not high.strip():
+            raise forms.ValidationError(_("评审因素第{n}行的分档应写作“优:8-10/良:5-7”。").format(n=number))
+        bands.append({"label": label.strip(), "min": low.strip(), "max": high.strip()})
+    return bands
 
 
 class ReplaceForm(forms.Form):

@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from itertools import pairwise
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -182,10 +183,47 @@ def _criteria_clean(criteria: list[dict[str, object]]) -> list[dict[str, object]
         if not key or not label or key in keys or not points > 0:
             raise ValidationError({"criteria": _("每个评审因素须有唯一的代码、名称和大于0的分值。")})
         keys.add(key)
-        cleaned.append(
-            {"key": key, "label": label, "max_points": str(points), "technical": bool(item.get("technical"))}
-        )
+        entry: dict[str, object] = {
+            "key": key,
+            "label": label,
+            "max_points": str(points),
+            "technical": bool(item.get("technical")),
+        }
+        bands = _bands_clean(label, points, item.get("bands") or [])
+        if bands:
+            entry["bands"] = bands
+        cleaned.append(entry)
     return cleaned
+
+
+def band_text(bands: list[dict[str, str]]) -> str:
+    """Bands as the documents write them: 优:8-10/良:5-7."""
+    return "/".join(
+        "{label}{colon}{low}-{high}".format(
+            label=b["label"], colon=":" if b["label"] else "", low=b["min"], high=b["max"]
+        )
+        for b in bands
+    )
+
+
+def _bands_clean(label: str, maximum: Decimal, bands: Any) -> list[dict[str, str]]:
+    """A factor's score bands (分档) as the documents define them (87号令 art. 55: where a
+    requirement has ranges the score is banded): within 0..maximum, each min ≤ max, no overlap."""
+    cleaned: list[tuple[Decimal, Decimal, str]] = []
+    for band in bands:
+        try:
+            low, high = Decimal(str(band["min"])), Decimal(str(band["max"]))
+        except (InvalidOperation, KeyError, TypeError, ValueError):
+            raise ValidationError({"criteria": _("评审因素“{label}”的分档不正确。").format(label=label)}) from None
+        if not 0 <= low <= high <= maximum:
+            raise ValidationError(
+                {"criteria": _("评审因素“{label}”的分档应在0至满分之间且下限不大于上限。").format(label=label)}
+            )
+        cleaned.append((low, high, str(band.get("label", "")).strip()))
+    cleaned.sort()
+    if any(later[0] <= earlier[1] for earlier, later in pairwise(cleaned)):
+        raise ValidationError({"criteria": _("评审因素“{label}”的分档相互重叠。").format(label=label)})
+    return [{"label": name, "min": str(low), "max": str(high)} for low, high, name in cleaned]
 
 
 @transaction.atomic
@@ -319,15 +357,25 @@ def score_record(*, actor: User, committee: Committee, bid: Bid, points: dict[st
     terms_row = EvaluationTerms.objects.filter(tender=committee.tender_lot.tender).first()
     if terms_row is None or not terms_row.criteria:
         raise ValidationError(_("招标文件未设定评审因素。"))
-    criteria = {str(c["key"]): Decimal(str(c["max_points"])) for c in terms_row.criteria}
+    criteria = {str(c["key"]): c for c in terms_row.criteria}
     if set(points) != set(criteria):
         raise ValidationError(_("须对每个评审因素打分。"))
     for key, value in points.items():
-        if not 0 <= value <= criteria[key]:
+        maximum = Decimal(str(criteria[key]["max_points"]))
+        if not 0 <= value <= maximum:
             raise ValidationError(
                 {
                     "points": _("“{key}”的得分应在0至{maximum}分之间。").format(
-                        key=key, maximum=format(criteria[key].normalize(), "f")
+                        key=key, maximum=format(maximum.normalize(), "f")
+                    )
+                }
+            )
+        bands = criteria[key].get("bands") or []
+        if bands and not any(Decimal(b["min"]) <= value <= Decimal(b["max"]) for b in bands):
+            raise ValidationError(
+                {
+                    "points": _("“{label}”按招标文件分档打分，{value}分不在任何一档内（{bands}）。").format(
+                        label=criteria[key]["label"], value=format(value.normalize(), "f"), bands=band_text(bands)
                     )
                 }
             )

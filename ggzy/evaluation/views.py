@@ -183,7 +183,10 @@ def workspace(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         closed_reason = ""
     terms_row = selectors.terms_of(committee)
-    criteria = terms_row.criteria if terms_row else []
+    criteria = [
+        {**c, "band_text": services.band_text(c["bands"]) if c.get("bands") else ""}
+        for c in (terms_row.criteria if terms_row else [])
+    ]
     own_reviews = selectors.reviews_of(member)
     own_points = selectors.points_of(member)
     questions = selectors.questions_of(committee)

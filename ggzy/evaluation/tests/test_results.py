@@ -582,3 +582,57 @@ def test_when_every_candidate_is_excluded_the_lot_fails_and_can_be_re_tendered(t
             actor=agent, tender=tender_lot.tender, bid_deadline=tender_lot.tender.bid_deadline + dt.timedelta(days=60)
         )
     assert again.tender_lots.get().lot == tender_lot.lot
+
+
+BANDED = [
+    {
+        "key": "plan",
+        "label": "施工组织设计",
+        "max_points": 60,
+        "technical": True,
+        "bands": [{"label": "优", "min": 50, "max": 60}, {"label": "良", "min": 30, "max": 45}],
+    }
+]
+
+
+def test_banded_factors_take_only_scores_inside_a_band(tmp_path):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        _agent, _lot, _pool, placed, _draw, committee, members = _works_world(traveller, tmp_path, criteria=BANDED)
+        bid = placed[0][1]
+        with pytest.raises(ValidationError, match="不在任何一档内"):
+            services.score_record(actor=members[0], committee=committee, bid=bid, points={"plan": Decimal(48)})
+        services.score_record(actor=members[0], committee=committee, bid=bid, points={"plan": Decimal("45")})
+        services.score_record(actor=members[0], committee=committee, bid=bid, points={"plan": Decimal("50.5")})
+
+
+@pytest.mark.parametrize(
+    ("bands", "message"),
+    [
+        ([{"label": "优", "min": 50, "max": 61}], "0至满分之间"),
+        ([{"label": "优", "min": 40, "max": 60}, {"label": "良", "min": 30, "max": 40}], "相互重叠"),
+        ([{"label": "优", "min": "x", "max": 60}], "分档不正确"),
+    ],
+)
+def test_bands_must_lie_within_the_factor_and_not_overlap(tmp_path, bands, message):
+    criteria = [{**BANDED[0], "bands": bands}]
+    with time_machine.travel(NOW, tick=False) as traveller, pytest.raises(ValidationError, match=message):
+        _works_world(traveller, tmp_path, criteria=criteria)
+
+
+def test_the_terms_page_reads_and_writes_bands():
+    from ggzy.evaluation.forms import TermsForm
+
+    form = TermsForm(
+        {
+            "subject": "works",
+            "price_weight_percent": "40",
+            "sme_deduction_percent": "0",
+            "tie_break": "draw",
+            "criteria": "plan,施工组织设计,60,是,优:50-60/良：30-45",
+        }
+    )
+    assert form.is_valid(), form.errors
+    bands = form.cleaned_data["criteria"][0]["bands"]
+    assert bands == [{"label": "优", "min": "50", "max": "60"}, {"label": "良", "min": "30", "max": "45"}]
+    assert TermsForm.criteria_text(BANDED) == "plan,施工组织设计,60,是,优:50-60/良:30-45"
+    assert not TermsForm({"subject": "works", "tie_break": "draw", "criteria": "p,设计,60,是,优50"}).is_valid()
