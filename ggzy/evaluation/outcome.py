@@ -31,7 +31,7 @@ from ggzy.rules.selectors import RuleMissing, rule_for
 from ggzy.tendering import deposits
 from ggzy.tendering import policies as tendering_policies
 from ggzy.tendering import services as tendering_services
-from ggzy.tendering.choices import BidStatus, LotStatus, SecurityStatus
+from ggzy.tendering.choices import BidStatus, LotStatus, OpeningFieldKind, SecurityStatus
 from ggzy.tendering.models import Bid, TenderLot
 from ggzy.witness.services import event_record
 
@@ -56,15 +56,28 @@ def _signed_report(tender_lot: TenderLot) -> Report:
     return report
 
 
-def _candidate_lines(report: Report) -> list[str]:
+def _candidate_lines(report: Report, tender_lot: TenderLot) -> list[str]:
+    """Each candidate as 《招标公告和公示信息发布管理办法》 art. 6 lists: rank, name, price, and the
+    other items read out at the opening (quality, duration, project manager …), with the score."""
     rows = {row["bid"]: row for row in report.results["rows"]}
+    fields = [f for f in tender_lot.tender.opening_fields if f.get("kind") != OpeningFieldKind.MONEY]
+    opened = {bid.pk: bid.opening_data or {} for bid in Bid.objects.filter(pk__in=list(rows))}
     lines = []
     for candidate in report.results["candidates"]:
         row = rows[candidate["bid"]]
         total = _("，综合得分{total}").format(total=row["total"]) if row.get("total") else ""
+        extra = "".join(
+            _("，{label}：{value}").format(label=f["label"], value=opened[candidate["bid"]][f["key"]])
+            for f in fields
+            if opened.get(candidate["bid"], {}).get(f["key"]) not in (None, "")
+        )
         lines.append(
-            _("第{place}名：{bidder}，投标报价{price}元{total}").format(
-                place=candidate["place"], bidder=row["bidder"], price=format_yuan(row["price_fen"]), total=total
+            _("第{place}名：{bidder}，投标报价{price}元{extra}{total}").format(
+                place=candidate["place"],
+                bidder=row["bidder"],
+                price=format_yuan(row["price_fen"]),
+                extra=extra,
+                total=total,
             )
         )
     return lines
@@ -96,9 +109,10 @@ def publicity_start(*, actor: User, tender_lot: TenderLot) -> Outcome:
     outcome.save()
     body = "\n".join(
         [
-            *_candidate_lines(report),
+            *_candidate_lines(report, tender_lot),
             _(
-                "公示期：{start}至{end}（{source}）。投标人或者其他利害关系人对评标结果有异议的，应当在公示期间提出。"
+                "公示期：{start}至{end}（{source}）。投标人或者其他利害关系人对评标结果有异议的，应当在公示期间"
+                "登录本平台在该标段的评标结果页面书面提出。"
             ).format(
                 start=clock.local(now).strftime("%Y-%m-%d %H:%M"),
                 end=clock.local(ends).strftime("%Y-%m-%d %H:%M"),

@@ -249,7 +249,8 @@ def _works_world(
     placed = []
     for n, price in enumerate(prices):
         bidder = SealingBidder.registered(name=f"works-{n}")
-        sealed = bidder.seal(tmp_path / str(n), lot=tender_lot, opening_data={"price": price})
+        data = {"price": price, "duration": 180 + n, "project_manager": f"项目经理{n}"}
+        sealed = bidder.seal(tmp_path / str(n), lot=tender_lot, opening_data=data)
         placed.append((bidder, bids.bid_submit(actor=bidder.user, tender_lot=tender_lot, envelope=sealed.path)))
     traveller.move_to(DEADLINE)
     jobs_services.run_due_jobs()
@@ -295,6 +296,8 @@ def test_construction_publishes_the_candidates_for_three_days_before_the_award(t
         assert clock.local(started.publicity_ends_at).date() == dt.date(2026, 12, 3)
         publicity = Notice.objects.get(notice_type="candidate_publicity", project=tender_lot.tender.project)
         assert "第1名：" in publicity.body and placed[0][0].user.organization.name in publicity.body
+        # the items read out at the opening: duration and the committed project manager (发改 2017 No. 10 art. 6)
+        assert "项目经理0" in publicity.body and "180" in publicity.body and "异议" in publicity.body
         assert all((expert.user.full_name or expert.user.username) not in publicity.body for expert in pool)
         traveller.move_to(started.publicity_ends_at - dt.timedelta(seconds=1))
         with pytest.raises(ValidationError, match="公示期满后"):
