@@ -97,10 +97,9 @@ def publicity_start(*, actor: User, tender_lot: TenderLot) -> Outcome:
         raise ValidationError(_("中标候选人已公示。"))
     now = clock.now()
     scope = tender_lot.tender.project
-    within = rule_for("tender.candidate_publicity_within_days", scope)
     minimum = rule_for("tender.candidate_publicity_min_days", scope)
     assert report.signed_at is not None
-    due = periods.period_deadline(clock.local(report.signed_at).date(), within)
+    due = publicity_due(tender_lot, report.signed_at)
     ends = clock.end_of_day(periods.earliest_day_after(clock.local(now).date(), minimum))
     outcome = Outcome(
         tender_lot=tender_lot, stage=OutcomeStage.PUBLICITY, publicity_started_at=now, publicity_ends_at=ends
@@ -341,27 +340,75 @@ def contract_register(*, actor: User, tender_lot: TenderLot, signed_on: dt.date,
     return contract
 
 
-@transaction.atomic
-def contract_deadline_check(*, tender_lot_id: int) -> bool:
-    """Job at the contract deadline: without a registered contract, alert the owner side and the
-    supervisor (an overdue step, 招标投标法 art. 46). Returns whether an alert was raised."""
-    tender_lot = TenderLot.objects.select_related("tender__project", "lot").get(pk=tender_lot_id)
-    if Contract.objects.filter(tender_lot=tender_lot).exists():
-        return False
+def _overdue_alert(tender_lot: TenderLot, *, step: str, subject: str, body: str) -> None:
+    """An overdue step of the procedure: tell the owner side and the supervisor, and log it."""
     project = tender_lot.tender.project
     organizations = [project.owner_id, project.supervisor_id, *([project.agent_id] if project.agent_id else [])]
     for user in accounts_selectors.users_of_organizations(organizations):
         notification_send(
-            topic=f"evaluation.contract_overdue:{tender_lot.pk}:{user.pk}",
-            subject=_("合同签订逾期提醒"),
-            body=_("“{title}”{lot}确定中标人后已超过法定期限仍未登记合同，请尽快签订并登记。").format(
-                title=tender_lot.tender.title, lot=tender_lot.lot.name
-            ),
+            topic=f"evaluation.{step}_overdue:{tender_lot.pk}:{user.pk}",
+            subject=subject,
+            body=body,
             recipient=user,
             mobile=user.phone,
             email=user.email,
         )
-    event_record(action="evaluation.contract_overdue", obj=tender_lot, after={"lot": tender_lot.lot.code})
+    event_record(action=f"evaluation.{step}_overdue", obj=tender_lot, after={"lot": tender_lot.lot.code})
+
+
+def _lot_for_check(tender_lot_id: int) -> TenderLot:
+    return TenderLot.objects.select_related("tender__project", "lot").get(pk=tender_lot_id)
+
+
+@transaction.atomic
+def contract_deadline_check(*, tender_lot_id: int) -> bool:
+    """Job at the contract deadline: without a registered contract, alert the owner side and the
+    supervisor (an overdue step, 招标投标法 art. 46). Returns whether an alert was raised."""
+    tender_lot = _lot_for_check(tender_lot_id)
+    if Contract.objects.filter(tender_lot=tender_lot).exists():
+        return False
+    _overdue_alert(
+        tender_lot,
+        step="contract",
+        subject=_("合同签订逾期提醒"),
+        body=_("“{title}”{lot}确定中标人后已超过法定期限仍未登记合同，请尽快签订并登记。").format(
+            title=tender_lot.tender.title, lot=tender_lot.lot.name
+        ),
+    )
+    return True
+
+
+def publicity_due(tender_lot: TenderLot, signed_at: dt.datetime) -> dt.datetime:
+    rule = rule_for("tender.candidate_publicity_within_days", tender_lot.tender.project)
+    return periods.period_deadline(clock.local(signed_at).date(), rule)
+
+
+def publicity_deadline_schedule(*, tender_lot: TenderLot, signed_at: dt.datetime) -> None:
+    """Construction publishes the candidates within the legal time of receiving the report
+    (实施条例 art. 54): a job at that deadline raises the alert if they are still unpublished."""
+    if tender_lot.tender.project.trade_type != TradeType.CONSTRUCTION:
+        return
+    jobs_services.job_enqueue(
+        name="evaluation.publicity_deadline",
+        args={"tender_lot_id": tender_lot.pk},
+        run_at=publicity_due(tender_lot, signed_at),
+        key=f"tender-lot:{tender_lot.pk}:publicity-deadline",
+    )
+
+
+@transaction.atomic
+def publicity_deadline_check(*, tender_lot_id: int) -> bool:
+    tender_lot = _lot_for_check(tender_lot_id)
+    if tender_lot.status != LotStatus.OPENED or Outcome.objects.filter(tender_lot=tender_lot).exists():
+        return False
+    _overdue_alert(
+        tender_lot,
+        step="publicity",
+        subject=_("中标候选人公示逾期提醒"),
+        body=_("“{title}”{lot}的评标报告已超过法定期限，招标人仍未公示中标候选人。").format(
+            title=tender_lot.tender.title, lot=tender_lot.lot.name
+        ),
+    )
     return True
 
 
@@ -506,21 +553,15 @@ def supervisor_report_due(tender_lot: TenderLot, awarded_at: dt.datetime) -> dt.
 @transaction.atomic
 def supervisor_report_deadline_check(*, tender_lot_id: int) -> bool:
     """Job at the deadline of the written report: alert the owner side and the supervisor."""
-    tender_lot = TenderLot.objects.select_related("tender__project", "lot").get(pk=tender_lot_id)
+    tender_lot = _lot_for_check(tender_lot_id)
     if SupervisorReport.objects.filter(tender_lot=tender_lot).exists():
         return False
-    project = tender_lot.tender.project
-    organizations = [project.owner_id, project.supervisor_id, *([project.agent_id] if project.agent_id else [])]
-    for user in accounts_selectors.users_of_organizations(organizations):
-        notification_send(
-            topic=f"evaluation.supervisor_report_overdue:{tender_lot.pk}:{user.pk}",
-            subject=_("书面报告逾期提醒"),
-            body=_("“{title}”{lot}确定中标人后已超过法定期限，招标人仍未提交招标投标情况书面报告。").format(
-                title=tender_lot.tender.title, lot=tender_lot.lot.name
-            ),
-            recipient=user,
-            mobile=user.phone,
-            email=user.email,
-        )
-    event_record(action="evaluation.supervisor_report_overdue", obj=tender_lot, after={"lot": tender_lot.lot.code})
+    _overdue_alert(
+        tender_lot,
+        step="supervisor_report",
+        subject=_("书面报告逾期提醒"),
+        body=_("“{title}”{lot}确定中标人后已超过法定期限，招标人仍未提交招标投标情况书面报告。").format(
+            title=tender_lot.tender.title, lot=tender_lot.lot.name
+        ),
+    )
     return True

@@ -29,7 +29,7 @@ from ggzy.tendering.choices import EvaluationMethod, LotStatus, TenderStatus
 from ggzy.tendering.models import Bid, Tender, TenderLot
 from ggzy.witness.services import event_record
 
-from . import corrections, scoring, selectors, terms
+from . import corrections, outcome, scoring, selectors, terms
 from .choices import CommitteeStatus, MemberKind, RejectionGround, ReportStatus, Subject, TieBreak
 from .models import (
     BidQuestion,
@@ -522,6 +522,8 @@ def _finish_if_signed(report: Report) -> None:
             tendering_services.lot_fail_after_evaluation(
                 tender_lot=committee.tender_lot, reason=str(report.results.get("reason", ""))
             )
+        else:
+            outcome.publicity_deadline_schedule(tender_lot=committee.tender_lot, signed_at=report.signed_at)
 
 
 @transaction.atomic

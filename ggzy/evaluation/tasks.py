@@ -13,3 +13,8 @@ def contract_deadline(*, tender_lot_id: int) -> None:
 @task("evaluation.supervisor_report_deadline")
 def supervisor_report_deadline(*, tender_lot_id: int) -> None:
     outcome.supervisor_report_deadline_check(tender_lot_id=tender_lot_id)
+
+
+@task("evaluation.publicity_deadline")
+def publicity_deadline(*, tender_lot_id: int) -> None:
+    outcome.publicity_deadline_check(tender_lot_id=tender_lot_id)

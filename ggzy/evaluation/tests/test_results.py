@@ -639,3 +639,30 @@ def test_the_terms_page_reads_and_writes_bands():
     assert bands == [{"label": "优", "min": "50", "max": "60"}, {"label": "良", "min": "30", "max": "45"}]
     assert TermsForm.criteria_text(BANDED) == "plan,施工组织设计,60,是,优:50-60/良:30-45"
     assert not TermsForm({"subject": "works", "tie_break": "draw", "criteria": "p,设计,60,是,优50"}).is_valid()
+
+
+def test_unpublished_candidates_raise_an_alert_at_the_legal_deadline(tmp_path):
+    from ggzy.evaluation import outcome
+    from ggzy.witness.models import WitnessEvent
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        agent, tender_lot, _pool, placed, _draw, committee, members = _works_world(traveller, tmp_path)
+        for user in members:
+            for _bidder, bid in placed:
+                services.review_record(actor=user, committee=committee, bid=bid, compliant=True)
+                services.score_record(actor=user, committee=committee, bid=bid, points={"plan": Decimal(50)})
+        report = services.report_draft(actor=members[0], committee=committee)
+        for user in members:
+            services.report_sign(actor=user, report=report, agree=True)
+        report.refresh_from_db()
+        due = outcome.publicity_due(tender_lot, report.signed_at)
+        assert clock.local(due).date() == dt.date(2026, 12, 3)  # 3 days after Monday 30 November
+        traveller.move_to(due - dt.timedelta(minutes=1))
+        jobs_services.run_due_jobs()
+        assert not WitnessEvent.objects.filter(action="evaluation.publicity_overdue").exists()
+        traveller.move_to(due)
+        jobs_services.run_due_jobs()
+        alert = WitnessEvent.objects.get(action="evaluation.publicity_overdue")
+        assert alert.object_id == str(tender_lot.pk)
+        outcome.publicity_start(actor=agent, tender_lot=tender_lot)  # late, but published
+    assert outcome.publicity_deadline_check(tender_lot_id=tender_lot.pk) is False  # nothing to alert now
