@@ -270,16 +270,30 @@ def _works_world(
     return agent, tender_lot, pool, placed, draw, committee, members
 
 
+def _review_and_score(committee, members, placed):
+    """Every member passes every bid and gives it 50 points on the one factor."""
+    for user in members:
+        for _bidder, bid in placed:
+            services.review_record(actor=user, committee=committee, bid=bid, compliant=True)
+            services.score_record(actor=user, committee=committee, bid=bid, points={"plan": Decimal(50)})
+
+
+def _signed_report(committee, members, placed):
+    _review_and_score(committee, members, placed)
+    report = services.report_draft(actor=members[0], committee=committee)
+    for user in members:
+        services.report_sign(actor=user, report=report, agree=True)
+    report.refresh_from_db()
+    return report
+
+
 def test_construction_publishes_the_candidates_for_three_days_before_the_award(tmp_path):
     from ggzy.disclosure.models import Notice
     from ggzy.evaluation import outcome
 
     with time_machine.travel(NOW, tick=False) as traveller:
         agent, tender_lot, pool, placed, draw, committee, members = _works_world(traveller, tmp_path)
-        for user in members:
-            for _bidder, bid in placed:
-                services.review_record(actor=user, committee=committee, bid=bid, compliant=True)
-                services.score_record(actor=user, committee=committee, bid=bid, points={"plan": Decimal(50)})
+        _review_and_score(committee, members, placed)
         report = services.report_draft(actor=members[0], committee=committee)
         for user in members[:3]:
             services.report_sign(actor=user, report=report, agree=True)
@@ -380,10 +394,7 @@ def test_the_owner_side_closes_the_report_publishes_awards_and_registers_the_con
 
     with time_machine.travel(NOW, tick=False) as traveller:
         agent, tender_lot, _pool, placed, draw, committee, members = _works_world(traveller, tmp_path)
-        for user in members:
-            for _bidder, bid in placed:
-                services.review_record(actor=user, committee=committee, bid=bid, compliant=True)
-                services.score_record(actor=user, committee=committee, bid=bid, points={"plan": Decimal(50)})
+        _review_and_score(committee, members, placed)
         services.report_draft(actor=members[0], committee=committee)
         traveller.move_to(draw.evaluation_ends_at)
         client = signed_in_client(agent)
@@ -430,13 +441,7 @@ def test_a_withdrawn_candidate_gives_way_to_the_next_and_the_report_to_the_super
 
     with time_machine.travel(NOW, tick=False) as traveller:
         agent, tender_lot, _pool, placed, _draw, committee, members = _works_world(traveller, tmp_path)
-        for user in members:
-            for _bidder, bid in placed:
-                services.review_record(actor=user, committee=committee, bid=bid, compliant=True)
-                services.score_record(actor=user, committee=committee, bid=bid, points={"plan": Decimal(50)})
-        report = services.report_draft(actor=members[0], committee=committee)
-        for user in members:
-            services.report_sign(actor=user, report=report, agree=True)
+        _signed_report(committee, members, placed)
         started = outcome.publicity_start(actor=agent, tender_lot=tender_lot)
         with pytest.raises(ValidationError, match="请写明原因"):
             outcome.candidate_exclude(actor=agent, tender_lot=tender_lot, bid=placed[0][1], reason=" ")
@@ -567,13 +572,7 @@ def test_when_every_candidate_is_excluded_the_lot_fails_and_can_be_re_tendered(t
 
     with time_machine.travel(NOW, tick=False) as traveller:
         agent, tender_lot, _pool, placed, _draw, committee, members = _works_world(traveller, tmp_path)
-        for user in members:
-            for _bidder, bid in placed:
-                services.review_record(actor=user, committee=committee, bid=bid, compliant=True)
-                services.score_record(actor=user, committee=committee, bid=bid, points={"plan": Decimal(50)})
-        report = services.report_draft(actor=members[0], committee=committee)
-        for user in members:
-            services.report_sign(actor=user, report=report, agree=True)
+        _signed_report(committee, members, placed)
         outcome.publicity_start(actor=agent, tender_lot=tender_lot)
         for number, (_bidder, bid) in enumerate(placed):
             outcome.candidate_exclude(actor=agent, tender_lot=tender_lot, bid=bid, reason=f"第{number + 1}名放弃中标")
@@ -647,13 +646,7 @@ def test_unpublished_candidates_raise_an_alert_at_the_legal_deadline(tmp_path):
 
     with time_machine.travel(NOW, tick=False) as traveller:
         agent, tender_lot, _pool, placed, _draw, committee, members = _works_world(traveller, tmp_path)
-        for user in members:
-            for _bidder, bid in placed:
-                services.review_record(actor=user, committee=committee, bid=bid, compliant=True)
-                services.score_record(actor=user, committee=committee, bid=bid, points={"plan": Decimal(50)})
-        report = services.report_draft(actor=members[0], committee=committee)
-        for user in members:
-            services.report_sign(actor=user, report=report, agree=True)
+        report = _signed_report(committee, members, placed)
         report.refresh_from_db()
         due = outcome.publicity_due(tender_lot, report.signed_at)
         assert clock.local(due).date() == dt.date(2026, 12, 3)  # 3 days after Monday 30 November
