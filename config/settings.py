@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "ggzy.disclosure",
     "ggzy.opendata",
     "ggzy.exchange",
+    "ggzy.auctions",
     "ggzy.portal",
 ]
 

@@ -1,0 +1,1 @@
+"""The Django admin is not installed: back-office pages call services (see docs/architecture.md)."""

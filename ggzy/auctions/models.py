@@ -1,0 +1,278 @@
+"""Sales by listing (挂牌), auction (拍卖) or online bidding (网络竞价) of a project lot: the
+engine's parameters, its phase as columns for queries, the bidders' registrations with their
+anonymous bid numbers, the accepted bids, the event log watchers replay, and the sealed reserve.
+
+The engine (`engine.py`) decides; these rows record its inputs and what it said. The engine
+`State` is rebuilt from them under the sale's row lock (`services._state`)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Eligibility, NoDeal, RegistrationStatus, SaleMethod, SalePhase, SaleStatus
+
+
+class Sale(models.Model):
+    lot = models.ForeignKey("projects.Lot", verbose_name=_("标段（包）"), on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(_("交易方式"), max_length=32, choices=SaleMethod.choices)
+    # The engine's Parameters: sale-specific values from the seller, legal ones from the rule table.
+    start_price_fen = models.BigIntegerField(_("起始价（分）"))
+    increment_fen = models.BigIntegerField(_("加价幅度（分）"))
+    timed_increment_fen = models.BigIntegerField(_("限时竞价加价幅度（分）"))
+    start_at = models.DateTimeField(_("开始时间"))
+    listing_end = models.DateTimeField(_("挂牌截止时间"), null=True, blank=True)
+    last_window_seconds = models.PositiveIntegerField(_("最后报价时段（秒）"), null=True, blank=True)
+    timed_min_bidders = models.PositiveIntegerField(_("转入限时竞价的最后时段最少报价人数"), null=True, blank=True)
+    preparation_seconds = models.PositiveIntegerField(_("限时竞价准备时间（秒）"))
+    countdown_seconds = models.PositiveIntegerField(_("限时竞价倒计时（秒）"))
+    timed_eligibility = models.CharField(_("可参加限时竞价的竞买人"), max_length=32, choices=Eligibility.choices)
+    freeze_extension_cap_seconds = models.PositiveIntegerField(
+        _("最后时段内冻结时挂牌期延长上限（秒）"), null=True, blank=True
+    )
+    quick_fix_seconds = models.PositiveIntegerField(_("可直接恢复的冻结时长（秒）"))
+    resume_notice_seconds = models.PositiveIntegerField(_("恢复交易提前通知时间（秒）"))
+    # The engine's state, persisted after every operation so pages and jobs can query it.
+    status = models.CharField(_("状态"), max_length=20, choices=SaleStatus.choices, default=SaleStatus.OPEN)
+    phase = models.CharField(_("阶段"), max_length=16, choices=SalePhase.choices, default=SalePhase.SCHEDULED)
+    ends_at = models.DateTimeField(_("本阶段结束时间"), null=True, blank=True)
+    price_fen = models.BigIntegerField(_("当前最高报价（分）"), null=True, blank=True)
+    leader = models.ForeignKey(
+        "Registration",
+        verbose_name=_("当前最高报价人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    last_seq = models.PositiveIntegerField(_("最后事件序号"), default=0)
+    tick_job_key = models.CharField(_("计时任务键"), max_length=200, blank=True)
+    # The result, after the close.
+    winner = models.ForeignKey(
+        "Registration", verbose_name=_("竞得人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    deal_price_fen = models.BigIntegerField(_("成交价（分）"), null=True, blank=True)
+    no_deal_reason = models.CharField(_("未成交原因"), max_length=32, choices=NoDeal.choices, blank=True)
+    reserve_fen = models.BigIntegerField(_("保留价（分）"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结果时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("竞价交易")
+        verbose_name_plural = _("竞价交易")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_price_fen__gt=0) & Q(increment_fen__gt=0) & Q(timed_increment_fen__gt=0),
+                name="auctions_sale_amounts_positive",
+                violation_error_message=_("起始价和加价幅度必须大于零。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(countdown_seconds__gt=0),
+                name="auctions_sale_countdown_positive",
+                violation_error_message=_("限时竞价倒计时必须大于零。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(method=SaleMethod.LISTING)
+                | (
+                    Q(listing_end__isnull=False)
+                    & Q(listing_end__gt=models.F("start_at"))
+                    & Q(last_window_seconds__isnull=False)
+                    & Q(timed_min_bidders__isnull=False)
+                ),
+                name="auctions_sale_listing_period",
+                violation_error_message=_("挂牌交易须有晚于开始时间的挂牌截止时间和最后报价时段。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(method=SaleMethod.AUCTION) | Q(listing_end__isnull=True),
+                name="auctions_sale_auction_no_listing",
+                violation_error_message=_("拍卖没有挂牌期。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=SaleStatus.DEAL)
+                | (Q(winner__isnull=False) & Q(deal_price_fen__isnull=False) & Q(closed_at__isnull=False)),
+                name="auctions_sale_deal_recorded",
+                violation_error_message=_("成交须记录竞得人、成交价和结果时间。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=SaleStatus.NO_DEAL) | (~Q(no_deal_reason="") & Q(closed_at__isnull=False)),
+                name="auctions_sale_no_deal_recorded",
+                violation_error_message=_("未成交须记录原因和结果时间。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} {self.get_method_display()}"
+
+    def can_bid(self) -> bool:
+        return self.status == SaleStatus.OPEN
+
+    def can_close(self) -> bool:
+        return self.status in (SaleStatus.OPEN, SaleStatus.AWAITING_RESERVE)
+
+
+class Registration(models.Model):
+    """A bidder's application (竞买申请); approved, it carries the anonymous bid number (竞买号)."""
+
+    sale = models.ForeignKey(Sale, verbose_name=_("竞价交易"), on_delete=models.PROTECT, related_name="registrations")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("竞买人"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("审核状态"), max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.APPLIED
+    )
+    bid_number = models.CharField(_("竞买号"), max_length=16, blank=True)
+    applied_at = models.DateTimeField(_("申请时间"))
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    deposit_confirmed_at = models.DateTimeField(_("保证金到账确认时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("竞买申请")
+        verbose_name_plural = _("竞买申请")
+        ordering = ["applied_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sale", "organization"],
+                name="auctions_registration_once",
+                violation_error_message=_("本单位已申请参加本次竞价。"),
+            ),
+            models.UniqueConstraint(
+                fields=["sale", "bid_number"],
+                condition=~Q(bid_number=""),
+                name="auctions_bid_number_unique",
+                violation_error_message=_("竞买号在本次竞价中已被使用。"),
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=RegistrationStatus.APPROVED) & ~Q(bid_number=""))
+                | (~Q(status=RegistrationStatus.APPROVED) & Q(bid_number="")),
+                name="auctions_bid_number_when_approved",
+                violation_error_message=_("竞买号在审核通过时分配，且只分配给审核通过的竞买人。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.bid_number or f"#{self.pk}"
+
+    @property
+    def qualified(self) -> bool:
+        """Approved and deposit paid: the engine lets this bid number bid."""
+        return self.status == RegistrationStatus.APPROVED and self.deposit_confirmed_at is not None
+
+    def can_review(self) -> bool:
+        return self.status == RegistrationStatus.APPLIED
+
+
+class SaleBid(models.Model):
+    """An accepted bid. Refused bids are answered and never stored."""
+
+    sale = models.ForeignKey(Sale, verbose_name=_("竞价交易"), on_delete=models.PROTECT, related_name="bids")
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("竞买申请"), on_delete=models.PROTECT, related_name="bids"
+    )
+    amount_fen = models.BigIntegerField(_("报价（分）"))
+    key = models.CharField(_("幂等键"), max_length=100)
+    seq = models.PositiveIntegerField(_("事件序号"))
+    phase = models.CharField(_("报价阶段"), max_length=16, choices=SalePhase.choices)
+    accepted_at = models.DateTimeField(_("受理时间（服务器时间）"))
+
+    class Meta:
+        verbose_name = _("竞价报价")
+        verbose_name_plural = _("竞价报价")
+        ordering = ["sale", "seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sale", "key"], name="auctions_bid_key_once", violation_error_message=_("幂等键已使用。")
+            ),
+            models.UniqueConstraint(
+                fields=["sale", "seq"], name="auctions_bid_seq_once", violation_error_message=_("事件序号重复。")
+            ),
+            models.UniqueConstraint(
+                fields=["sale", "amount_fen"],
+                name="auctions_bid_amount_once",
+                violation_error_message=_("报价金额必须高于当前最高报价。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_fen__gt=0),
+                name="auctions_bid_amount_positive",
+                violation_error_message=_("报价必须大于零。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sale_id}#{self.seq}"
+
+
+class SaleEvent(models.Model):
+    """One engine event, in order, without gaps: what watchers see and replay (bid numbers only)."""
+
+    sale = models.ForeignKey(Sale, verbose_name=_("竞价交易"), on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField(_("事件序号"))
+    kind = models.CharField(_("事件类型"), max_length=32)
+    payload = models.JSONField(_("事件内容"))
+    occurred_at = models.DateTimeField(_("发生时间"))
+
+    class Meta:
+        verbose_name = _("竞价事件")
+        verbose_name_plural = _("竞价事件")
+        ordering = ["sale", "seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sale", "seq"], name="auctions_event_seq_once", violation_error_message=_("事件序号重复。")
+            ),
+            models.CheckConstraint(
+                condition=Q(seq__gt=0),
+                name="auctions_event_seq_positive",
+                violation_error_message=_("事件序号从1开始。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sale_id}#{self.seq} {self.kind}"
+
+
+class SaleReserve(models.Model):
+    """The reserve price (保留价), sealed by the seller with the bid tool to its own sealing key: the
+    platform holds ciphertext and the commitment only, and reads it after bidding has closed, when
+    the seller releases the envelope's content key."""
+
+    sale = models.OneToOneField(Sale, verbose_name=_("竞价交易"), on_delete=models.PROTECT, related_name="reserve")
+    storage_name = models.CharField(_("密封文件"), max_length=100)
+    commitment = models.CharField(_("明文承诺值"), max_length=100)
+    ciphertext_digest = models.CharField(_("密文摘要"), max_length=100)
+    submitted_at = models.DateTimeField(_("递交时间"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("递交人"), on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("开启时间"), null=True, blank=True)
+    reserve_fen = models.BigIntegerField(_("保留价（分）"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("保留价")
+        verbose_name_plural = _("保留价")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(opened_at__isnull=True) & Q(reserve_fen__isnull=True))
+                | (Q(opened_at__isnull=False) & Q(reserve_fen__gt=0)),
+                name="auctions_reserve_opened_value",
+                violation_error_message=_("保留价开启后须为大于零的金额。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sale_id} {self.commitment[:12]}"

@@ -1,0 +1,713 @@
+"""Writes of the auctions app: the engine (`engine.py`) decides, these functions give it the time
+and its inputs under the sale's row lock and persist what it says in the same transaction.
+
+Rebuilding the engine state. The engine is a pure function of its inputs, so the state is
+rebuilt by replaying the recorded inputs, in their sequence order, from `initial_state`: the
+accepted bids (`SaleBid`: bid number, amount, key, server time) and the operator acts found in
+the event log (`frozen`, `resume_announced`, `closed`). Phase changes are not inputs: the engine
+performs each one at the instant it was due whoever calls it, so the replay emits them again with
+the same sequence numbers. Refused bids and ticks that changed nothing left no trace and need
+none. The qualified set is every approved bidder whose deposit is confirmed: a bidder admitted
+during the listing could not have bid before, so qualifying it from the start changes nothing.
+The replay must end at the stored `last_seq`, or the sale refuses to move. It costs one pass over
+the sale's bids per operation (hundreds, not millions); a snapshot column can come later if the
+benchmark asks for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+import bidtool
+from ggzy.core import clock
+from ggzy.core.choices import METHODS_BY_TRADE_TYPE
+from ggzy.core.locks import lock, lock_instance
+from ggzy.jobs import services as jobs_services
+from ggzy.projects.models import Lot
+from ggzy.rules import periods
+from ggzy.rules import selectors as rules
+from ggzy.witness.services import event_record
+
+from . import engine, policies
+from .choices import (
+    NOTICE_RULE_BY_TRADE_TYPE,
+    SALE_TRADE_TYPES,
+    Eligibility,
+    RegistrationStatus,
+    SaleMethod,
+    SaleStatus,
+)
+from .models import Registration, Sale, SaleBid, SaleEvent, SaleReserve
+
+TICK_TASK = "auctions.sale_tick"
+BID_NUMBER_DIGITS = 10  # 10^10 numbers: not guessable among a sale's few dozen bidders
+
+
+def refusal_message(reason: engine.Refusal) -> str:
+    messages = {
+        engine.Refusal.NOT_STARTED: _("竞价尚未开始。"),
+        engine.Refusal.CLOSED: _("竞价已结束。"),
+        engine.Refusal.PREPARATION: _("限时竞价准备阶段不接受报价，请在限时竞价开始后报价。"),
+        engine.Refusal.FROZEN: _("交易已冻结，恢复前不接受报价。"),
+        engine.Refusal.NOT_QUALIFIED: _("您尚未取得竞买资格（须审核通过并交纳保证金）。"),
+        engine.Refusal.NOT_ELIGIBLE: _("只有挂牌期内有有效报价的竞买人可以参加限时竞价。"),
+        engine.Refusal.BELOW_START: _("首次报价不得低于起始价。"),
+        engine.Refusal.BELOW_INCREMENT: _("报价须至少比当前最高报价高一个加价幅度。"),
+        engine.Refusal.KEY_REUSED: _("该报价编号已用于另一笔报价，请刷新后重新报价。"),
+    }
+    return str(messages[reason])
+
+
+def _engine_error(error: engine.EngineError) -> ValidationError:
+    messages = {
+        engine.ErrorCode.CLOCK_BEHIND: _("服务器时间早于上一次操作时间，请稍后重试。"),
+        engine.ErrorCode.NOT_RUNNING: _("交易不在挂牌或竞价阶段，不能冻结。"),
+        engine.ErrorCode.NOT_FROZEN: _("交易未冻结。"),
+        engine.ErrorCode.RESUME_IN_PAST: _("恢复时间不能早于当前时间。"),
+        engine.ErrorCode.NOTICE_TOO_SHORT: _("冻结超过可直接恢复的时限，恢复交易须提前通知，恢复时间过早。"),
+        engine.ErrorCode.ADMISSION_CLOSED: _("挂牌期已结束，不能再接纳竞买人。"),
+        engine.ErrorCode.ALREADY_CLOSED: _("交易结果已经公布。"),
+        engine.ErrorCode.NOT_CLOSED: _("竞价尚未结束。"),
+    }
+    message = messages.get(error.code, _("操作不被允许（{code}）。").format(code=error.code.value))
+    return ValidationError(str(message), code=error.code.value)
+
+
+# ---------------------------------------------------------------- rules
+
+
+def _rule(key: str, *, lot: Lot, method: str) -> rules.RuleValue:
+    project = lot.project
+    try:
+        return rules.rule_get(key, trade_type=project.trade_type, method=method, on=project.rules_date)
+    except rules.RuleMissing as missing:
+        raise ValidationError(_("规则表中没有本交易适用的规则“{key}”，请联系系统管理员。").format(key=key)) from missing
+
+
+def _seconds(rule: rules.RuleValue) -> int:
+    per_unit = {"hour": 3600, "minute": 60}
+    if rule.unit not in per_unit:
+        raise ValueError(f"rule {rule.key} is in {rule.unit}, not hours or minutes")
+    return rule.as_int() * per_unit[rule.unit]
+
+
+def legal_terms(*, lot: Lot, method: str) -> dict[str, Any]:
+    """The engine parameters the law fixes, read from the rule table for this lot's project."""
+
+    def seconds(key: str) -> int:
+        return _seconds(_rule(key, lot=lot, method=method))
+
+    terms: dict[str, Any] = {
+        "preparation_seconds": seconds("listing.timed_bidding_preparation_minutes"),
+        "countdown_seconds": seconds("listing.timed_bidding_countdown_minutes"),
+        "quick_fix_seconds": seconds("listing.freeze_direct_resume_max_hours"),
+        "resume_notice_seconds": seconds("listing.freeze_resume_notice_hours"),
+        "timed_eligibility": Eligibility.QUALIFIED,
+        "last_window_seconds": None,
+        "timed_min_bidders": None,
+        "freeze_extension_cap_seconds": None,
+    }
+    if method == SaleMethod.LISTING:
+        min_listing_bids = _rule("listing.timed_round_min_listing_bids", lot=lot, method=method).as_int()
+        terms |= {
+            "last_window_seconds": seconds("listing.final_period_hours"),
+            "timed_min_bidders": _rule("listing.timed_round_min_final_period_bidders", lot=lot, method=method).as_int(),
+            "freeze_extension_cap_seconds": seconds("listing.freeze_last_period_extension_max_hours"),
+            "timed_eligibility": Eligibility.LISTING_BIDDERS if min_listing_bids > 0 else Eligibility.QUALIFIED,
+        }
+    return terms
+
+
+def _params(sale: Sale) -> engine.Parameters:
+    def span(seconds: int | None) -> dt.timedelta | None:
+        return None if seconds is None else dt.timedelta(seconds=seconds)
+
+    return engine.Parameters(
+        method=engine.Method(sale.method),
+        start_price_fen=sale.start_price_fen,
+        increment_fen=sale.increment_fen,
+        timed_increment_fen=sale.timed_increment_fen,
+        start_at=sale.start_at,
+        listing_end=sale.listing_end,
+        last_window=span(sale.last_window_seconds),
+        timed_min_bidders=sale.timed_min_bidders,
+        preparation=dt.timedelta(seconds=sale.preparation_seconds),
+        countdown=dt.timedelta(seconds=sale.countdown_seconds),
+        timed_eligibility=engine.TimedEligibility(sale.timed_eligibility),
+        freeze_extension_cap=span(sale.freeze_extension_cap_seconds),
+        quick_fix=dt.timedelta(seconds=sale.quick_fix_seconds),
+        resume_notice=dt.timedelta(seconds=sale.resume_notice_seconds),
+    )
+
+
+# ---------------------------------------------------------------- state: rebuild and persist
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return clock.local(value).isoformat() if value is not None else None
+
+
+def _payload(event: engine.Event) -> dict[str, Any]:
+    """What watchers see: bid numbers only, never a name or a credit code."""
+    match event:
+        case engine.PhaseChanged():
+            return {"before": event.before.value, "after": event.after.value, "ends_at": _iso(event.ends_at)}
+        case engine.BidAccepted():
+            return {"bid_number": event.bidder, "amount_fen": event.amount_fen, "phase": event.phase.value}
+        case engine.CountdownRestarted():
+            return {"deadline": _iso(event.deadline)}
+        case engine.Frozen():
+            return {"paused": event.paused.value, "reason": event.reason}
+        case engine.ResumeAnnounced():
+            return {"resume_at": _iso(event.resume_at)}
+        case engine.Resumed():
+            return {
+                "phase": event.phase.value,
+                "ends_at": _iso(event.ends_at),
+                "frozen_microseconds": event.frozen_for // dt.timedelta(microseconds=1),
+            }
+        case engine.Closed():
+            outcome: dict[str, Any]
+            if isinstance(event.outcome, engine.Deal):
+                outcome = {
+                    "deal": True,
+                    "bid_number": event.outcome.bidder,
+                    "price_fen": event.outcome.price_fen,
+                    "bid_seq": event.outcome.bid_seq,
+                }
+            else:
+                outcome = {"deal": False, "reason": event.outcome.reason.value}
+            return {"outcome": outcome, "reserve_fen": event.reserve_fen}
+    raise AssertionError(f"unknown event {event!r}")
+
+
+class ReplayMismatch(RuntimeError):
+    """The recorded inputs do not reproduce the recorded log: the sale must not move."""
+
+
+def _state(sale: Sale) -> engine.State:
+    """The engine state of a locked sale, rebuilt by replaying its recorded inputs (module doc)."""
+    qualified = [r.bid_number for r in sale.registrations.all() if r.qualified]
+    state = engine.initial_state(_params(sale), qualified=qualified, at=sale.created_at)
+    inputs: list[tuple[int, Any]] = [
+        (bid.seq, bid) for bid in SaleBid.objects.filter(sale=sale).select_related("registration")
+    ]
+    acts = SaleEvent.objects.filter(sale=sale, kind__in=("frozen", "resume_announced", "closed"))
+    inputs += [(event.seq, event) for event in acts]
+    for _seq, item in sorted(inputs, key=lambda pair: pair[0]):
+        if isinstance(item, SaleBid):
+            step = engine.bid(
+                state,
+                bidder=item.registration.bid_number,
+                amount_fen=item.amount_fen,
+                at=item.accepted_at,
+                key=item.key,
+            )
+        elif item.kind == "frozen":
+            step = engine.freeze(state, at=item.occurred_at, reason=item.payload["reason"])
+        elif item.kind == "resume_announced":
+            resume_at = dt.datetime.fromisoformat(item.payload["resume_at"])
+            step = engine.resume(state, at=item.occurred_at, resume_at=resume_at)
+        else:
+            step = engine.close(state, at=item.occurred_at, reserve_fen=item.payload["reserve_fen"])
+        if isinstance(step.reply, engine.Refused):
+            raise ReplayMismatch(f"sale {sale.pk}: recorded bid #{_seq} refused on replay")
+        state = step.state
+    if state.last_seq > sale.last_seq:
+        # Transitions due before the last recorded input but never persisted cannot exist: every
+        # input was persisted with the transitions before it.
+        raise ReplayMismatch(f"sale {sale.pk}: replay reached #{state.last_seq}, stored #{sale.last_seq}")
+    if state.last_seq < sale.last_seq:
+        # Trailing phase changes persisted by a tick: replay them at the last stored instant.
+        last = SaleEvent.objects.filter(sale=sale).order_by("-seq").first()
+        assert last is not None
+        state = engine.tick(state, last.occurred_at).state
+        if state.last_seq != sale.last_seq:
+            raise ReplayMismatch(f"sale {sale.pk}: replay reached #{state.last_seq}, stored #{sale.last_seq}")
+    return state
+
+
+def _schedule_tick(sale: Sale, at: dt.datetime | None) -> None:
+    """One pending tick job per sale, moved to the current phase end; a new one when it has run."""
+    if at is None:
+        return
+    if sale.tick_job_key and jobs_services.job_reschedule(key=sale.tick_job_key, run_at=at) is not None:
+        return
+    key = f"auctions:sale:{sale.pk}:tick:{sale.last_seq}:{at.isoformat()}"
+    jobs_services.job_enqueue(name=TICK_TASK, args={"sale_id": sale.pk}, run_at=at, key=key)
+    sale.tick_job_key = key
+
+
+def _persist(sale: Sale, step: engine.Step) -> list[SaleEvent]:
+    """Write the step's events and the state snapshot of a locked sale, and move its tick job."""
+    state = step.state
+    rows = [
+        SaleEvent(sale=sale, seq=event.seq, kind=event.kind, payload=_payload(event), occurred_at=event.at)
+        for event in step.events
+    ]
+    for row in rows:
+        row.full_clean()
+    SaleEvent.objects.bulk_create(rows)
+    by_number = {r.bid_number: r for r in sale.registrations.all() if r.bid_number}
+    sale.phase = state.phase.value
+    sale.ends_at = state.ends_at
+    sale.price_fen = state.price_fen
+    sale.leader = by_number[state.leader.bidder] if state.leader else None
+    sale.last_seq = state.last_seq
+    closed = next((e for e in reversed(state.log) if isinstance(e, engine.Closed)), None)
+    if closed is not None:
+        result = closed.outcome
+        sale.closed_at = closed.at
+        sale.reserve_fen = closed.reserve_fen
+        if isinstance(result, engine.Deal):
+            sale.status = SaleStatus.DEAL
+            sale.winner = by_number[result.bidder]
+            sale.deal_price_fen = result.price_fen
+        else:
+            sale.status = SaleStatus.NO_DEAL
+            sale.no_deal_reason = result.reason.value
+    # A phase end to wait for; or bidding closed inside this operation (a resumption after the
+    # capped listing end) and the worker must announce the result now.
+    awaiting_close = state.phase == engine.Phase.CLOSED and state.result is None and sale.status == SaleStatus.OPEN
+    _schedule_tick(sale, state.ends_at or (state.clock if awaiting_close else None))
+    sale.full_clean()
+    sale.save()
+    return rows
+
+
+def _close_if_due(sale: Sale, state: engine.State, now: dt.datetime) -> engine.Step | None:
+    """Bidding has closed: announce the result with the reserve, or wait for the seller's key."""
+    if state.phase != engine.Phase.CLOSED or state.result is not None:
+        return None
+    reserve = SaleReserve.objects.filter(sale=sale).first()
+    if reserve is not None and reserve.opened_at is None:
+        sale.status = SaleStatus.AWAITING_RESERVE
+        return None
+    return engine.close(state, at=now, reserve_fen=reserve.reserve_fen if reserve else None)
+
+
+def _combine(first: engine.Step, second: engine.Step | None) -> engine.Step:
+    if second is None:
+        return first
+    return engine.Step(second.state, first.events + second.events, first.reply)
+
+
+def _witness_events(rows: list[SaleEvent]) -> list[dict[str, Any]]:
+    return [{"seq": row.seq, "kind": row.kind, **row.payload} for row in rows]
+
+
+# ---------------------------------------------------------------- setup
+
+
+@transaction.atomic
+def sale_create(
+    *,
+    actor: Any,
+    lot: Lot,
+    method: str,
+    start_price_fen: int,
+    increment_fen: int,
+    timed_increment_fen: int,
+    start_at: dt.datetime,
+    listing_end: dt.datetime | None = None,
+) -> Sale:
+    """The seller side sets up a sale of a lot; the legal numbers come from the rule table."""
+    project = lot.project
+    if not policies.can_manage_project(actor, project):
+        raise PermissionDenied(_("只有出让人（转让方）或其代理机构可以设立竞价交易。"))
+    if project.trade_type not in SALE_TRADE_TYPES or method not in METHODS_BY_TRADE_TYPE[project.trade_type]:
+        raise ValidationError({"method": _("本项目的交易类型不能采用该交易方式。")})
+    if method not in SaleMethod.values:
+        raise ValidationError({"method": _("本功能只办理挂牌、拍卖和网络竞价。")})
+    now = clock.now()
+    errors: dict[str, str] = {}
+    notice = _rule(NOTICE_RULE_BY_TRADE_TYPE[project.trade_type], lot=lot, method=method)
+    earliest_start = periods.earliest_day_after(now.date(), notice)
+    if clock.local(start_at).date() < earliest_start:
+        errors["start_at"] = _("公告之日至开始之日不得少于{period}，最早可于{day}开始。").format(
+            period=notice.display, day=earliest_start.isoformat()
+        )
+    if method == SaleMethod.LISTING and listing_end is not None:
+        minimum = _rule("listing.min_days", lot=lot, method=method)
+        earliest_end = periods.earliest_day_after(clock.local(start_at).date(), minimum)
+        if clock.local(listing_end).date() < earliest_end:
+            errors["listing_end"] = _("挂牌期不得少于{value}，最早可于{day}截止。").format(
+                value=minimum.display, day=earliest_end.isoformat()
+            )
+    if errors:
+        raise ValidationError(errors)
+    sale = Sale(
+        lot=lot,
+        method=method,
+        start_price_fen=start_price_fen,
+        increment_fen=increment_fen,
+        timed_increment_fen=timed_increment_fen,
+        start_at=start_at,
+        listing_end=listing_end,
+        ends_at=start_at,
+        created_at=now,
+        created_by=actor,
+        **legal_terms(lot=lot, method=method),
+    )
+    sale.full_clean()
+    try:
+        _params(sale)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(_("竞价参数不正确：{reason}").format(reason=error)) from error
+    sale.save()
+    _schedule_tick(sale, sale.start_at)
+    sale.save(update_fields=["tick_job_key"])
+    event_record(action="auctions.sale_created", actor=actor, obj=sale, after=_snapshot(sale))
+    return sale
+
+
+def _snapshot(sale: Sale) -> dict[str, Any]:
+    return {
+        "lot": sale.lot.code,
+        "method": sale.method,
+        "start_price_fen": sale.start_price_fen,
+        "increment_fen": sale.increment_fen,
+        "timed_increment_fen": sale.timed_increment_fen,
+        "start_at": sale.start_at,
+        "listing_end": sale.listing_end,
+        "last_window_seconds": sale.last_window_seconds,
+        "timed_min_bidders": sale.timed_min_bidders,
+        "preparation_seconds": sale.preparation_seconds,
+        "countdown_seconds": sale.countdown_seconds,
+        "timed_eligibility": sale.timed_eligibility,
+        "freeze_extension_cap_seconds": sale.freeze_extension_cap_seconds,
+        "quick_fix_seconds": sale.quick_fix_seconds,
+        "resume_notice_seconds": sale.resume_notice_seconds,
+    }
+
+
+# ---------------------------------------------------------------- registrations
+
+
+@transaction.atomic
+def registration_apply(*, actor: Any, sale: Sale) -> Registration:
+    """A market entity applies to bid. Who applied is not witnessed by name (bid numbers only)."""
+    if not policies.can_register(actor, sale):
+        raise PermissionDenied(_("只有竞买人可以申请参加竞价，出让人及其代理机构不能参加。"))
+    sale = lock_instance(sale)
+    if not sale.can_bid() or sale.phase not in ("scheduled", "listing", "frozen"):
+        raise ValidationError(_("本次竞价已不接受竞买申请。"))
+    if Registration.objects.filter(sale=sale, organization_id=actor.organization_id).exists():
+        raise ValidationError(_("本单位已申请参加本次竞价。"))
+    registration = Registration(sale=sale, organization=actor.organization, applied_at=clock.now(), applied_by=actor)
+    registration.full_clean()
+    registration.save()
+    event_record(action="auctions.registration_applied", obj=registration, after={"sale": sale.pk})
+    return registration
+
+
+def _new_bid_number(sale: Sale) -> str:
+    while True:
+        number = f"{secrets.randbelow(10**BID_NUMBER_DIGITS):0{BID_NUMBER_DIGITS}d}"
+        if not Registration.objects.filter(sale=sale, bid_number=number).exists():
+            return number
+
+
+def _admission(sale: Sale, registration: Registration, now: dt.datetime) -> engine.Step:
+    """The engine's admission of a bid number that is becoming qualified; refused after the listing.
+    Computed before the registration is saved, persisted after it."""
+    try:
+        return engine.admit(_state(sale), bidder=registration.bid_number, at=now)
+    except engine.EngineError as error:
+        raise _engine_error(error) from error
+
+
+@transaction.atomic
+def registration_review(*, actor: Any, registration: Registration, approve: bool) -> Registration:
+    """The seller side approves (assigning the anonymous bid number) or rejects an application."""
+    sale = Sale.objects.select_related("lot__project").get(pk=registration.sale_id)
+    if not policies.can_manage(actor, sale):
+        raise PermissionDenied(_("只有出让人（转让方）或其代理机构可以审核竞买申请。"))
+    sale = lock_instance(sale)
+    registration = lock_instance(registration)
+    if not registration.can_review():
+        raise ValidationError(_("该竞买申请已经审核。"))
+    before = registration.status
+    now = clock.now()
+    registration.status = RegistrationStatus.APPROVED if approve else RegistrationStatus.REJECTED
+    registration.bid_number = _new_bid_number(sale) if approve else ""
+    registration.reviewed_at = now
+    registration.reviewed_by = actor
+    admission = _admission(sale, registration, now) if registration.qualified else None
+    registration.full_clean()
+    registration.save()
+    if admission is not None:
+        _persist(sale, admission)
+    event_record(
+        action="auctions.registration_reviewed",
+        actor=actor,
+        obj=registration,
+        before={"status": before},
+        after={"status": registration.status},
+    )
+    return registration
+
+
+@transaction.atomic
+def deposit_confirm(*, actor: Any, registration: Registration) -> Registration:
+    """Trading-center staff confirm the deposit arrived (the bank adapter comes later)."""
+    if not policies.can_operate(actor):
+        raise PermissionDenied(_("只有交易中心工作人员可以确认保证金到账。"))
+    sale = lock(Sale, pk=registration.sale_id)
+    registration = lock_instance(registration)
+    if registration.deposit_confirmed_at is not None:
+        return registration
+    if registration.status == RegistrationStatus.REJECTED:
+        raise ValidationError(_("竞买申请未通过审核，保证金应当退还。"))
+    now = clock.now()
+    registration.deposit_confirmed_at = now
+    admission = _admission(sale, registration, now) if registration.qualified else None
+    registration.full_clean()
+    registration.save()
+    if admission is not None:
+        _persist(sale, admission)
+    event_record(action="auctions.deposit_confirmed", actor=actor, obj=registration, after={"at": now})
+    return registration
+
+
+# ---------------------------------------------------------------- bidding and the clock
+
+
+@dataclass(frozen=True)
+class BidAck:
+    """The acknowledgement of an accepted bid (the same one again for a repeated key)."""
+
+    bid_number: str
+    amount_fen: int
+    seq: int
+    accepted_at: dt.datetime
+    duplicate: bool = False
+
+
+def sale_bid(*, actor: Any, sale: Sale, amount_fen: int, key: str) -> BidAck:
+    """A qualified bidder's bid, judged by the engine at the server time read under the sale lock.
+
+    Accepted: the bid and its events are stored and the tick job moves to the new phase end.
+    Refused: ValidationError with the refusal code, nothing written. A repeated key returns the
+    original acknowledgement and writes nothing."""
+    organization_id = getattr(actor, "organization_id", None)
+    registration = (
+        Registration.objects.filter(
+            sale_id=sale.pk, organization_id=organization_id, status=RegistrationStatus.APPROVED
+        ).first()
+        if organization_id is not None
+        else None
+    )
+    if registration is None or not policies.can_bid(actor, registration):
+        raise PermissionDenied(_("只有审核通过的竞买人可以报价。"))
+    if not isinstance(key, str) or not key or len(key) > 100:
+        raise ValidationError({"key": _("报价编号须为1至100个字符。")})
+    with transaction.atomic():
+        sale = lock_instance(sale)
+        now = clock.now()
+        state = _state(sale)
+        try:
+            step = engine.bid(state, bidder=registration.bid_number, amount_fen=amount_fen, at=now, key=key)
+        except engine.EngineError as error:
+            raise _engine_error(error) from error
+        reply = step.reply
+        if isinstance(reply, engine.Refused):
+            raise ValidationError(refusal_message(reply.reason), code=reply.reason.value)
+        assert isinstance(reply, engine.Accepted)
+        accepted = reply.bid
+        if reply.duplicate:
+            original = SaleBid.objects.get(sale=sale, key=key)
+            return BidAck(registration.bid_number, original.amount_fen, original.seq, original.accepted_at, True)
+        bid = SaleBid(
+            sale=sale,
+            registration=registration,
+            amount_fen=accepted.amount_fen,
+            key=key,
+            seq=accepted.seq,
+            phase=accepted.phase.value,
+            accepted_at=now,
+        )
+        bid.full_clean()
+        bid.save()
+        rows = _persist(sale, step)
+        # No actor: who bid is not witnessed by name before the close, only the bid number.
+        event_record(action="auctions.bid_accepted", obj=sale, after={"events": _witness_events(rows)})
+    return BidAck(registration.bid_number, bid.amount_fen, bid.seq, bid.accepted_at)
+
+
+@transaction.atomic
+def sale_tick(*, sale_id: int) -> Sale:
+    """The worker's call at each phase end: perform what is due; at the close announce the result
+    with the reserve, or wait for the seller to release the reserve's key."""
+    sale = lock(Sale, pk=sale_id)
+    if sale.status in (SaleStatus.DEAL, SaleStatus.NO_DEAL):
+        return sale
+    now = clock.now()
+    state = _state(sale)
+    try:
+        step = engine.tick(state, now)
+    except engine.EngineError as error:
+        raise _engine_error(error) from error
+    step = _combine(step, _close_if_due(sale, step.state, now))
+    if not step.events and sale.status == SaleStatus.OPEN:
+        _schedule_tick(sale, step.state.ends_at)
+        sale.save(update_fields=["tick_job_key"])
+        return sale
+    rows = _persist(sale, step)
+    event_record(
+        action="auctions.sale_ticked", obj=sale, after={"status": sale.status, "events": _witness_events(rows)}
+    )
+    return sale
+
+
+@transaction.atomic
+def sale_freeze(*, actor: Any, sale: Sale, reason: str = "system_fault") -> Sale:
+    """Trading-center staff stop the clock on a fault; bids are refused until the resumption."""
+    if not policies.can_operate(actor):
+        raise PermissionDenied(_("只有交易中心工作人员可以冻结交易。"))
+    sale = lock_instance(sale)
+    now = clock.now()
+    try:
+        step = engine.freeze(_state(sale), at=now, reason=reason)
+    except engine.EngineError as error:
+        raise _engine_error(error) from error
+    rows = _persist(sale, step)
+    event_record(action="auctions.sale_frozen", actor=actor, obj=sale, after={"events": _witness_events(rows)})
+    return sale
+
+
+@transaction.atomic
+def sale_resume(*, actor: Any, sale: Sale, resume_at: dt.datetime | None = None) -> Sale:
+    """Trading-center staff announce when trading resumes (now, when the fault was fixed quickly
+    enough; otherwise with the notice the rule table asks for)."""
+    if not policies.can_operate(actor):
+        raise PermissionDenied(_("只有交易中心工作人员可以恢复交易。"))
+    sale = lock_instance(sale)
+    now = clock.now()
+    try:
+        step = engine.resume(_state(sale), at=now, resume_at=resume_at or now)
+    except engine.EngineError as error:
+        raise _engine_error(error) from error
+    rows = _persist(sale, step)
+    event_record(action="auctions.sale_resumed", actor=actor, obj=sale, after={"events": _witness_events(rows)})
+    return sale
+
+
+# ---------------------------------------------------------------- the sealed reserve
+
+
+def _reserve_path(name: str) -> Path:
+    directory = Path(settings.MEDIA_ROOT) / "auction-reserve"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / name
+
+
+def reserve_cutoff(sale: Sale) -> dt.datetime:
+    """After this instant the reserve can be neither entered nor changed (Fujian: 1 h before the
+    listing closes; before the start when there is no listing)."""
+    rule = _rule("listing.reserve_entry_min_hours_before_close", lot=sale.lot, method=sale.method)
+    return (sale.listing_end or sale.start_at) - dt.timedelta(seconds=_seconds(rule))
+
+
+def sale_reserve_submit(*, actor: Any, sale: Sale, envelope: Path) -> SaleReserve:
+    """The seller side hands in the reserve sealed with the bid tool to its own sealing key (opening
+    data `{"reserve_fen": n}`); replaceable until the cutoff, fixed after it."""
+    sale = Sale.objects.select_related("lot__project").get(pk=sale.pk)
+    if not policies.can_manage(actor, sale):
+        raise PermissionDenied(_("只有出让人（转让方）或其代理机构可以递交保留价。"))
+    try:
+        inspection = bidtool.inspect(envelope)
+    except bidtool.BidError as error:
+        raise ValidationError({"envelope": _("保留价密封文件无法识别：{reason}").format(reason=error)}) from error
+    problems = []
+    if inspection.header.lot_code != sale.lot.code:
+        problems.append(_("保留价是为标段 {code} 密封的，不是本标的。").format(code=inspection.header.lot_code))
+    if inspection.header.bidder_uscc != actor.organization.uscc:
+        problems.append(_("密封文件中的统一社会信用代码与递交单位不符。"))
+    if problems:
+        raise ValidationError({"envelope": problems})
+    target = _reserve_path(f"{inspection.ciphertext_digest}.gbid")
+    if not target.exists():
+        shutil.copyfile(envelope, target.with_suffix(".part"))
+        target.with_suffix(".part").replace(target)
+    with transaction.atomic():
+        sale = lock_instance(sale)
+        now = clock.now()
+        if not sale.can_bid() or now >= reserve_cutoff(sale):
+            raise ValidationError(
+                _("保留价须在{at}之前录入，此后不得修改。").format(
+                    at=clock.local(reserve_cutoff(sale)).strftime("%Y-%m-%d %H:%M")
+                )
+            )
+        reserve = SaleReserve.objects.filter(sale=sale).first() or SaleReserve(sale=sale)
+        reserve.storage_name = target.name
+        reserve.commitment = inspection.commitment
+        reserve.ciphertext_digest = inspection.ciphertext_digest
+        reserve.submitted_at = now
+        reserve.submitted_by = actor
+        reserve.full_clean()
+        reserve.save()
+        event_record(
+            action="auctions.reserve_sealed",
+            actor=actor,
+            obj=sale,
+            after={"commitment": reserve.commitment, "ciphertext_digest": reserve.ciphertext_digest},
+        )
+    return reserve
+
+
+@transaction.atomic
+def sale_reserve_open(*, actor: Any, sale: Sale, content_key: str) -> Sale:
+    """After bidding has closed the seller releases the reserve's content key; the platform unseals
+    it, checks it against the commitment and announces the result with it."""
+    sale = Sale.objects.select_related("lot__project").get(pk=sale.pk)
+    if not policies.can_manage(actor, sale):
+        raise PermissionDenied(_("只有出让人（转让方）或其代理机构可以开启保留价。"))
+    sale = lock_instance(sale)
+    reserve = SaleReserve.objects.filter(sale=sale).first()
+    if reserve is None or reserve.opened_at is not None:
+        raise ValidationError(_("没有待开启的保留价。"))
+    if sale.status != SaleStatus.AWAITING_RESERVE:
+        raise ValidationError(_("保留价只能在竞价结束后开启。"))
+    padded = content_key.strip() + "=" * (-len(content_key.strip()) % 4)
+    try:
+        result = bidtool.unseal(
+            _reserve_path(reserve.storage_name),
+            content_key=base64.urlsafe_b64decode(padded),
+            expected_commitment=reserve.commitment,
+        )
+        value = result.opening_data.get("reserve_fen")
+    except (bidtool.BidError, ValueError) as error:
+        raise ValidationError({"content_key": _("保留价解密失败：{reason}").format(reason=error)}) from error
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValidationError({"content_key": _("保留价密封文件中没有有效的保留价金额（reserve_fen）。")})
+    now = clock.now()
+    reserve.reserve_fen = value
+    reserve.opened_at = now
+    reserve.full_clean()
+    reserve.save()
+    state = _state(sale)
+    try:
+        step = engine.tick(state, now)
+        step = _combine(step, engine.close(step.state, at=now, reserve_fen=value))
+    except engine.EngineError as error:
+        raise _engine_error(error) from error
+    rows = _persist(sale, step)
+    event_record(
+        action="auctions.reserve_opened",
+        actor=actor,
+        obj=sale,
+        after={"reserve_fen": value, "status": sale.status, "events": _witness_events(rows)},
+    )
+    return sale

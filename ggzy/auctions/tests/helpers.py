@@ -1,0 +1,87 @@
+"""Test helpers for the auctions app: a land-use listing with approved, paid-up bidders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ggzy.accounts.choices import OrganizationKind, Role, Sector
+from ggzy.auctions import services
+from ggzy.auctions.models import Registration, Sale
+from ggzy.catalog import selectors as catalog_selectors
+from ggzy.core import clock
+from ggzy.core.choices import ProcurementMethod, TradeType
+from ggzy.core.testing.parties import make_org, make_user
+from ggzy.projects import services as project_services
+
+NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=clock.BEIJING)  # a Monday
+START = dt.datetime(2026, 3, 23, 9, 0, tzinfo=clock.BEIJING)  # 21 days after the notice
+LISTING_END = dt.datetime(2026, 4, 14, 15, 0, tzinfo=clock.BEIJING)  # > 10 working days
+START_PRICE = 100_000_000  # 100万元
+INCREMENT = 1_000_000
+TIMED_INCREMENT = 500_000
+
+
+@dataclass
+class World:
+    seller: Any
+    staff: Any
+    lot: Any
+    sale: Sale | None = None
+    bidders: list[Any] = field(default_factory=list)
+    registrations: list[Registration] = field(default_factory=list)
+
+
+def land_world() -> World:
+    owner = make_user(Role.OWNER)
+    assert owner.organization is not None
+    supervisor = make_org(kind=OrganizationKind.SUPERVISORY_AUTHORITY, sector=Sector.NATURAL_RESOURCES)
+    project = project_services.project_register(
+        actor=owner,
+        name="国有建设用地使用权挂牌出让",
+        trade_type=TradeType.LAND_USE,
+        procurement_method=ProcurementMethod.LISTING,
+        catalog_category=catalog_selectors.category_get("C"),
+        owner=owner.organization,
+        agent=None,
+        supervisor=supervisor,
+        region_code="654002",
+        budget_fen=START_PRICE,
+        funding_source="土地出让",
+        lots=[project_services.LotInput(name="宗地一", budget_fen=START_PRICE)],
+    )
+    return World(seller=owner, staff=make_user(Role.CENTER_STAFF), lot=project.lots.get())
+
+
+def create_listing(world: World, **overrides: Any) -> Sale:
+    arguments: dict[str, Any] = {
+        "actor": world.seller,
+        "lot": world.lot,
+        "method": "listing",
+        "start_price_fen": START_PRICE,
+        "increment_fen": INCREMENT,
+        "timed_increment_fen": TIMED_INCREMENT,
+        "start_at": START,
+        "listing_end": LISTING_END,
+    } | overrides
+    world.sale = services.sale_create(**arguments)
+    return world.sale
+
+
+def qualified_bidders(world: World, count: int) -> None:
+    """Bidders apply, the seller approves them (bid numbers), the center confirms their deposits."""
+    assert world.sale is not None
+    for _n in range(count):
+        user = make_user(Role.BIDDER)
+        registration = services.registration_apply(actor=user, sale=world.sale)
+        registration = services.registration_review(actor=world.seller, registration=registration, approve=True)
+        registration = services.deposit_confirm(actor=world.staff, registration=registration)
+        world.bidders.append(user)
+        world.registrations.append(registration)
+
+
+def sale(world: World) -> Sale:
+    assert world.sale is not None
+    world.sale.refresh_from_db()
+    return world.sale
