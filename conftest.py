@@ -8,6 +8,12 @@ import os
 os.environ.setdefault("GGZY_ENV", "test")
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests check what is computed, never how fast: on a loaded CI machine the time-based
+# health check and per-example deadline would fail a correct test, so both are off everywhere.
+settings.register_profile("ggzy", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("ggzy")
 
 
 @pytest.fixture(scope="session")
