@@ -43,12 +43,14 @@ def test_serve_answers_home_and_openapi_then_stops(tmp_path):
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        # Wait on the server's own word that it listens (blocking reads, no sleeping, no polling).
+        # Wait on the server's and the worker's own word that they run (blocking reads, no
+        # sleeping, no polling): on a loaded machine either may come first.
         seen: list[str] = []
         assert server.stdout is not None
         for line in server.stdout:
             seen.append(line)
-            if "Uvicorn running on" in line:
+            text = "".join(seen)
+            if "Uvicorn running on" in text and "worker started" in text:
                 break
         else:
             raise AssertionError("server did not start: " + "".join(seen)[-2000:])

@@ -24,6 +24,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write("worker started")
+        self.stdout.flush()  # a supervisor (or `serve`) waits on this line through a pipe
         while not stopping:
             ran = services.run_due_jobs()
             services.run_due_periodic()
