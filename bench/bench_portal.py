@@ -368,7 +368,7 @@ def servers() -> list[Server]:
     common = ["--no-access-log", "--lifespan", "off", "--workers", str(SERVER_WORKERS)]
     found = [
         Server(
-            f"uvicorn ASGI, {SERVER_WORKERS} worker (as manage.py serve)",
+            f"uvicorn with config/asgi.py (pages on WSGI threads, as manage.py serve), {SERVER_WORKERS} worker",
             [python, "-m", "uvicorn", "config.asgi:application", *common],
         ),
         Server(

@@ -102,6 +102,13 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
+# config/asgi.py: these paths (long-lived streams) go to Django's async handler; all others to the
+# WSGI application on WEB_THREADS threads per process, which keep their database connections.
+ASYNC_PATHS = env("ASYNC_PATHS", r"^/auctions/\d+/live/$")
+WEB_THREADS = env_int("WEB_THREADS", 10)
+# A notice search stopped after this many milliseconds asks the visitor to narrow it (PostgreSQL;
+# 0 = no limit). disclosure/search.py `time_limit`, docs/search.md.
+SEARCH_TIME_LIMIT_MS = env_int("SEARCH_TIME_LIMIT_MS", 1000)
 
 TEMPLATES = [
     {

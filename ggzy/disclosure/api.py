@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
-from . import selectors
+from . import search, selectors
 from .models import Notice
 from .schemas import FeedOut, NoticeOut
 
@@ -21,8 +21,20 @@ class NoticeFilter(Schema):
     q: str = ""
 
 
+class SearchPagination(PageNumberPagination):
+    """Pages of a search, computed under the search time limit (422 `search_too_broad` past it)."""
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: PageNumberPagination.Input, request: HttpRequest, **params: Any
+    ) -> Any:
+        with search.time_limit():
+            page = super().paginate_queryset(queryset, pagination, request, **params)
+            page[self.items_attribute] = list(page[self.items_attribute])  # evaluated under the limit
+            return page
+
+
 @router.get("/", response=list[NoticeOut], auth=None, summary="公告列表")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(SearchPagination, page_size=20)
 def notice_list(request: HttpRequest, filters: Query[NoticeFilter]) -> QuerySet[Notice]:
     return selectors.notices_public(trade_type=filters.trade_type, notice_type=filters.notice_type, query=filters.q)
 

@@ -55,7 +55,10 @@ def notices_public(
         needed = search.query_grams(text)
         if needed and connection.vendor == "postgresql":
             queryset = queryset.filter(search_grams__contains_all=needed)
-        queryset = queryset.filter(Q(title__icontains=text) | Q(body__icontains=text))
+        if search.caseless(text):
+            queryset = queryset.filter(Q(title__contains=text) | Q(body__contains=text))
+        else:
+            queryset = queryset.filter(Q(title__icontains=text) | Q(body__icontains=text))
     return queryset.defer("search_grams").order_by("-published_at", "-id")
 
 

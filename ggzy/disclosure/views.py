@@ -19,7 +19,7 @@ from ggzy.accounts.decorators import AuthedRequest, capability_required, public
 from ggzy.accounts.policies import Capability, has
 from ggzy.core.forms import apply_errors, form_submit
 
-from . import selectors, services
+from . import search, selectors, services
 from .choices import NoticeNature, NoticeStatus
 from .forms import CorrectionForm, NoticeFilterForm, NoticeForm, WithdrawForm
 from .models import Notice
@@ -30,7 +30,12 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     form = NoticeFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     notices = selectors.notices_public(**_filters(filters))
-    page = ListPage(notices, request.GET.get("page"))
+    try:
+        with search.time_limit():
+            page = ListPage(notices, request.GET.get("page"))
+    except ValidationError as error:
+        form.add_error("q", error.message_dict["q"])
+        page = ListPage([], None)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode(), "q": filters.get("q", "")}
@@ -92,7 +97,11 @@ class NoticeAtomFeed(Feed):
         return _("伊犁州公共资源交易平台")
 
     def items(self, obj: dict[str, Any]) -> list[Notice]:
-        return list(selectors.notices_public(**_filters(obj))[:50])
+        try:
+            with search.time_limit():
+                return list(selectors.notices_public(**_filters(obj))[:50])
+        except ValidationError:
+            return []
 
     def item_title(self, item: Notice) -> str:
         return item.title

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -178,3 +179,55 @@ def test_bigrams_narrow_the_search_and_a_real_substring_check_decides():
         together = _publish(title="公告", body="新疆天山路桥建设有限公司")
     assert [n.pk for n in selectors.notices_public(query="天山路桥")] == [together.pk]
     assert {n.pk for n in selectors.notices_public(query="路")} == {apart.pk, together.pk}
+
+
+def _lookups(node) -> set[str]:
+    if hasattr(node, "children"):
+        return set().union(*(_lookups(child) for child in node.children))
+    return {getattr(node, "lookup_name", "")}
+
+
+def test_a_caseless_query_compares_exactly_and_a_cased_one_ignores_case():
+    with time_machine.travel(NOW, tick=False):
+        upper = _publish(title="公告", body="采用BIM技术的伊宁市项目")
+        lower = _publish(title="公告", body="采用bim技术")
+    assert _lookups(selectors.notices_public(query="伊宁市").query.where) >= {"contains"}  # PostgreSQL has statistics
+    assert "contains" not in _lookups(selectors.notices_public(query="bim").query.where)
+    assert "icontains" in _lookups(selectors.notices_public(query="bim").query.where)
+    assert {n.pk for n in selectors.notices_public(query="Bim技术")} == {upper.pk, lower.pk}
+    assert [n.pk for n in selectors.notices_public(query="伊宁市")] == [upper.pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the search time limit is a PostgreSQL statement_timeout")
+def test_a_search_past_its_time_limit_asks_to_narrow_it_on_the_page_and_in_the_api(settings, monkeypatch):
+    from ggzy.disclosure import search
+
+    settings.SEARCH_TIME_LIMIT_MS = 50
+    with pytest.raises(ValidationError) as caught, search.time_limit(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(0.5)")
+    assert caught.value.error_dict["q"][0].code == "search_too_broad"
+    with search.time_limit(), connection.cursor() as cursor:  # a quick query passes, the limit is lifted after
+        cursor.execute("SELECT 1")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        assert cursor.fetchone()[0] == "0"
+
+    # The page and the API: a search that the database stops is answered with the request to narrow it.
+    real = selectors.notices_public
+
+    def slow(**filters):
+        queryset = real(**filters)
+        return queryset.extra(where=["pg_sleep(0.2) IS NOT NULL"]) if filters.get("query") else queryset
+
+    monkeypatch.setattr(selectors, "notices_public", slow)
+    with time_machine.travel(NOW, tick=False):
+        _publish()
+    page = Client().get(reverse("disclosure:list"), {"q": "伊宁"})
+    assert page.status_code == 200
+    assert "检索范围过宽" in page.content.decode()
+    assert (
+        Client().get(reverse("disclosure:list")).content.decode().count("伊宁市第三中学") == 1
+    )  # no query: no limit hit
+    answer = Client().get("/api/v1/notices/", {"q": "伊宁"})
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["code"] == "search_too_broad"

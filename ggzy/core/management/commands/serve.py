@@ -1,4 +1,7 @@
-"""Serve the platform: the ASGI web server and the background worker, together, until stopped."""
+"""Serve the platform: the web server and the background worker, together, until stopped.
+
+The web server is uvicorn on `config.asgi:application`: pages and the API on a WSGI thread pool,
+the auction room's streams on async views (docs/architecture.md, "Web server")."""
 
 from __future__ import annotations
 
@@ -12,11 +15,12 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Start the web server (uvicorn, ASGI) and the background worker; stop both on Ctrl-C."
+    help = "Start the web server (uvicorn) and the background worker; stop both on Ctrl-C."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=1, help="web server processes (PostgreSQL only)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         python = sys.executable
@@ -34,6 +38,8 @@ class Command(BaseCommand):
                 "--no-access-log",
                 "--lifespan",
                 "off",
+                "--workers",
+                str(options["workers"]),
             ]
         )
         children = [web, worker]
