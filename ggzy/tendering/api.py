@@ -311,7 +311,7 @@ def bank_callback(request: HttpRequest) -> BidSecurity:
     summary="递交已密封的标底（招标人一方，投标截止前）",
 )
 def reserve_price_submit(
-    request: AuthedRequest, code: str, lot_code: str, envelope: File[NinjaUploadedFile] | None = None
+    request: AuthedRequest, code: str, lot_code: str, envelope: File[NinjaUploadedFile | None] = None
 ) -> Status[None]:
     lot = _lot(request, code, lot_code)
     if not policies.can_manage(request.user, lot.tender):

@@ -60,3 +60,27 @@ def test_reserve_price_is_sealed_then_read_out_with_the_bids(tmp_path):
     lot.refresh_from_db()
     assert lot.status == LotStatus.OPENED  # the reserve price was the last thing to open
     assert lot.opening_record["reserve_price"] == "7,777,777.00"
+
+
+def test_the_sealed_reserve_price_is_accepted_through_the_api(tmp_path):
+    from ggzy.core.testing.parties import signed_in_client
+
+    with time_machine.travel(NOW, tick=False):
+        world = _world()
+        agent = world["agent"]
+        tender = _draft(world, deadline=NOW + dt.timedelta(days=25))
+        services.tender_publish(actor=agent, tender=tender)
+        lot = tender.tender_lots.get()
+        sealer = SealingBidder(user=agent)
+        for kind, key in ((KeyKind.SEALING, sealer.sealing), (KeyKind.SIGNING, sealer.signing)):
+            bids.bidder_key_register(actor=agent, kind=kind, public_key=bidtool.public_key_to_pem(key).decode())
+        sealed = sealer.seal(tmp_path / "reserve", lot=lot, opening_data={"price": 777_777_700})
+        client = signed_in_client(agent)
+        url = f"/api/v1/tenders/{tender.code}/lots/{lot.lot.code}/reserve-price"
+        missing = client.post(url)
+        assert missing.status_code == 422
+        assert missing.json()["detail"][0]["field"] == "envelope"
+        with open(sealed.path, "rb") as envelope:
+            answer = client.post(url, {"envelope": envelope})
+    assert answer.status_code == 201, answer.content
+    assert ReservePrice.objects.filter(tender_lot=lot, opened_value__isnull=True).exists()
