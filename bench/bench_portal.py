@@ -386,7 +386,10 @@ def servers() -> list[Server]:
 
 
 @contextlib.contextmanager
-def serving(server: Server, url: str, workdir: Path) -> Iterator[int]:
+def serving(
+    server: Server, url: str, workdir: Path, settings: str = SETTINGS, ready_path: str = "/bench/floor/"
+) -> Iterator[int]:
+    """The server running on a free port until the block ends; ready once `ready_path` answers 200."""
     port = free_port()
     command = list(server.command)
     if "uvicorn" in command:
@@ -395,7 +398,7 @@ def serving(server: Server, url: str, workdir: Path) -> Iterator[int]:
         command += ["--bind", f"127.0.0.1:{port}"]
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": SETTINGS,
+        "DJANGO_SETTINGS_MODULE": settings,
         "DATABASE_URL": url,
         "CONN_MAX_AGE": "60",
         "DEBUG": "false",
@@ -409,7 +412,7 @@ def serving(server: Server, url: str, workdir: Path) -> Iterator[int]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                status, _ = fetch(port, "/bench/floor/")
+                status, _ = fetch(port, ready_path)
                 if status == 200:
                     break
             except OSError:

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
 from ggzy.accounts.api import router as accounts_router
+from ggzy.auctions.api import router as auctions_router
 from ggzy.catalog.api import router as catalog_router
 from ggzy.core.api_errors import install_error_handlers
 from ggzy.disclosure.api import feed_router
@@ -31,6 +32,7 @@ api.add_router("/rules", rules_router)
 api.add_router("/witness", witness_router)
 api.add_router("/supervision", supervision_router)
 api.add_router("/tenders", tendering_router)
+api.add_router("/auctions", auctions_router)
 api.add_router("/experts", experts_router)
 api.add_router("/notices", disclosure_router)
 api.add_router("/feed", feed_router)

@@ -106,6 +106,8 @@ ASGI_APPLICATION = "config.asgi.application"
 # WSGI application on WEB_THREADS threads per process, which keep their database connections.
 ASYNC_PATHS = env("ASYNC_PATHS", r"^/auctions/\d+/live/$")
 WEB_THREADS = env_int("WEB_THREADS", 10)
+# The auction room (ggzy/auctions/live.py) on SQLite: how often each web process re-reads the watched sales.
+AUCTION_LIVE_POLL_SECONDS = float(env("AUCTION_LIVE_POLL_SECONDS", "0.25"))
 # A notice search stopped after this many milliseconds asks the visitor to narrow it (PostgreSQL;
 # 0 = no limit). disclosure/search.py `time_limit`, docs/search.md.
 SEARCH_TIME_LIMIT_MS = env_int("SEARCH_TIME_LIMIT_MS", 1000)

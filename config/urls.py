@@ -13,6 +13,7 @@ urlpatterns = [
     path("witness/", include("ggzy.witness.urls")),
     path("supervision/", include("ggzy.supervision.urls")),
     path("tenders/", include("ggzy.tendering.urls")),
+    path("auctions/", include("ggzy.auctions.urls")),
     path("experts/", include("ggzy.experts.urls")),
     path("evaluation/", include("ggzy.evaluation.urls")),
     path("notices/", include("ggzy.disclosure.urls")),

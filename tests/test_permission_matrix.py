@@ -84,6 +84,8 @@ class World:
     draw_id: int = 0
     selection_id: int = 0
     committee_id: int = 0
+    auction_sale_id: int = 0
+    auction_registration_id: int = 0
 
 
 def build_world() -> World:
@@ -157,8 +159,11 @@ def build_world() -> World:
         system=True,
     )
     draw, selection, committee = _draw_data(users, project.lots.get())
+    auction_sale_id, auction_registration_id = _auction_data(users)
     return World(
         committee_id=committee.pk,
+        auction_sale_id=auction_sale_id,
+        auction_registration_id=auction_registration_id,
         draw_id=draw.pk,
         selection_id=selection.pk,
         users=users,
@@ -211,6 +216,44 @@ def _draw_data(users: dict[str, User], lot):  # type: ignore[no-untyped-def]
     )
     Member.objects.create(committee=committee, kind="drawn_expert", user=users["expert"], selection=selection)
     return draw, selection, committee
+
+
+def _auction_data(users: dict[str, User]) -> tuple[int, int]:
+    """A land-use listing sold by the owner through the agent, with the world's bidder approved and
+    its deposit confirmed, so every auctions endpoint has a sale and a registration to refuse or allow."""
+    from ggzy.auctions import services as auctions_services
+
+    project = project_services.project_register(
+        actor=users["agent"],
+        name="矩阵测试国有建设用地使用权挂牌出让",
+        trade_type=TradeType.LAND_USE,
+        procurement_method=ProcurementMethod.LISTING,
+        catalog_category=catalog_selectors.category_get("C"),
+        owner=users["owner"].organization,
+        agent=users["agent"].organization,
+        supervisor=make_org(kind=OrganizationKind.SUPERVISORY_AUTHORITY, sector=Sector.NATURAL_RESOURCES),
+        region_code="654002",
+        budget_fen=100_000_000,
+        funding_source="土地出让",
+        lots=[project_services.LotInput(name="宗地一", budget_fen=100_000_000)],
+    )
+    start_at = clock.now() + dt.timedelta(days=40)
+    sale = auctions_services.sale_create(
+        actor=users["agent"],
+        lot=project.lots.get(),
+        method="listing",
+        start_price_fen=100_000_000,
+        increment_fen=1_000_000,
+        timed_increment_fen=500_000,
+        start_at=start_at,
+        listing_end=start_at + dt.timedelta(days=30),
+    )
+    registration = auctions_services.registration_apply(actor=users["bidder"], sale=sale)
+    registration = auctions_services.registration_review(
+        actor=users["center_staff"], registration=registration, approve=True
+    )
+    auctions_services.deposit_confirm(actor=users["center_staff"], registration=registration)
+    return sale.pk, registration.pk
 
 
 @dataclass(frozen=True)
@@ -529,6 +572,54 @@ MATRIX += [
 ]
 
 
+def _auction_sale(world: World) -> dict[str, object]:
+    return {"pk": world.auction_sale_id}
+
+
+def _auction_registration(world: World) -> dict[str, object]:
+    return {"pk": world.auction_sale_id, "registration_id": world.auction_registration_id}
+
+
+def _auction_lot(world: World) -> dict[str, object]:
+    from ggzy.auctions.models import Sale
+
+    return {"lot_code": Sale.objects.select_related("lot").get(pk=world.auction_sale_id).lot.code}
+
+
+# Auction pages (issue 7) on the world's sale (_auction_data): the owner's lot through the agent,
+# not started yet; the world's bidder is approved with its deposit confirmed. Acts the clock or the
+# state refuses (a bid before the start, a second application, a review already done, a freeze
+# before the start, a wrong key) answer the allowed users with a reason, not a denial.
+MATRIX += [
+    Page("auctions:list", "get", ALL),
+    Page("auctions:detail", "get", ALL, _auction_sale),
+    # The room's event stream reads on a thread and connection of its own, which this test's open
+    # transaction would lock; a malformed resume point is answered (400) before any read, which is
+    # enough to show that nobody is turned away.
+    Page("auctions:live", "get", ALL, _auction_sale, lambda w: {"after": "x"}),
+    Page("auctions:mine", "get", frozenset({"bidder"})),
+    Page("auctions:apply", "post", frozenset({"bidder"}), _auction_sale),
+    Page("auctions:bid", "post", frozenset({"bidder"}), _auction_sale, lambda w: {"amount": "1000000", "key": "m"}),
+    Page("auctions:manage", "get", REGISTRANTS),
+    Page("auctions:create", "get", frozenset({"owner", "agent"}), _auction_lot),
+    # The seller side sees the applications (anonymous until the result); the center reviews them.
+    Page("auctions:registrations", "get", frozenset({"owner", "agent"}), _auction_sale),
+    Page(
+        "auctions:registration_review",
+        "post",
+        frozenset({"center_staff"}),
+        _auction_registration,
+        lambda w: {"approve": "1"},
+    ),
+    Page("auctions:reserve", "get", frozenset({"owner", "agent"}), _auction_sale),
+    Page("auctions:reserve_open", "post", frozenset({"owner", "agent"}), _auction_sale, lambda w: {"content_key": "x"}),
+    Page("auctions:operate", "get", frozenset({"center_staff"}), _auction_sale),
+    Page("auctions:deposit_confirm", "post", frozenset({"center_staff"}), _auction_registration),
+    Page("auctions:freeze", "post", frozenset({"center_staff"}), _auction_sale),
+    Page("auctions:resume", "post", frozenset({"center_staff"}), _auction_sale),
+]
+
+
 @dataclass(frozen=True)
 class ApiOp:
     method: str
@@ -660,6 +751,33 @@ API_MATRIX: list[ApiOp] = [
     ApiOp("get", "/api/v1/ocds/records/{ocid}", ALL),
 ]
 
+AUCTION_SELLER = frozenset({"owner", "agent"})  # the world's sale: the owner's lot, through the agent
+AUCTION_CENTER = frozenset({"center_staff"})
+AUCTIONS = "/api/v1/auctions/sales"
+
+# Listing, auction and online bidding (issue 7). Public reads show bid numbers only; the world's
+# bidder is approved with its deposit confirmed, so its bid is refused by the clock (409), not denied.
+API_MATRIX += [
+    ApiOp("get", AUCTIONS, ALL),
+    ApiOp("get", AUCTIONS + "/{sale_id}", ALL),
+    ApiOp("get", AUCTIONS + "/{sale_id}/events", ALL),
+    ApiOp("post", AUCTIONS + "/{sale_id}/bids", frozenset({"bidder"}), lambda w: {"amount_fen": 1, "key": "m"}),
+    ApiOp("post", AUCTIONS + "/{sale_id}/registrations", frozenset({"bidder"})),
+    ApiOp("get", AUCTIONS + "/{sale_id}/registration", frozenset({"bidder"})),
+    ApiOp("get", AUCTIONS + "/{sale_id}/registrations", AUCTION_SELLER | AUCTION_CENTER),
+    ApiOp(
+        "post",
+        AUCTIONS + "/{sale_id}/registrations/{registration_id}/review",
+        AUCTION_CENTER,
+        lambda w: {"approve": True},
+    ),
+    ApiOp("post", AUCTIONS + "/{sale_id}/registrations/{registration_id}/deposit", AUCTION_CENTER),
+    ApiOp("post", AUCTIONS + "/{sale_id}/freeze", AUCTION_CENTER),
+    ApiOp("post", AUCTIONS + "/{sale_id}/resume", AUCTION_CENTER),
+    ApiOp("post", AUCTIONS + "/{sale_id}/reserve", AUCTION_SELLER),
+    ApiOp("post", AUCTIONS + "/{sale_id}/reserve/content-key", AUCTION_SELLER, lambda w: {"content_key": "x"}),
+]
+
 # Served by django-ninja itself, public by design (the OpenAPI document and its viewer).
 API_SELF_DESCRIPTION = {"api:openapi-json", "api:openapi-view", "api:api-root"}
 
@@ -707,6 +825,8 @@ def _fill(path: str, world: World) -> str:
         .replace("{ocid}", opendata_selectors.ocid_for(deal_code=world.deal_code, lot_number=1))
         .replace("{code}", "A01")
         .replace("{year}", "2026")
+        .replace("{sale_id}", str(world.auction_sale_id))
+        .replace("{registration_id}", str(world.auction_registration_id))
     )
 
 

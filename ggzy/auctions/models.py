@@ -57,6 +57,16 @@ class Sale(models.Model):
     no_deal_reason = models.CharField(_("未成交原因"), max_length=32, choices=NoDeal.choices, blank=True)
     reserve_fen = models.BigIntegerField(_("保留价（分）"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结果时间"), null=True, blank=True)
+    # Disclosed terms and, for state property, the valuation the floor rests on (企业国有资产法
+    # art. 55) with the approval a floor below the rule-table ratio of it needs (results.py).
+    deposit_fen = models.BigIntegerField(_("竞买保证金（分）"), null=True, blank=True)
+    valuation_fen = models.BigIntegerField(_("评估值（分）"), null=True, blank=True)
+    floor_approved_by = models.CharField(_("底价批准单位"), max_length=200, blank=True)
+    floor_approval_reference = models.CharField(_("底价批准文件文号"), max_length=100, blank=True)
+    # Recorded with the result (results.py): the premium rate, and the end of the result publicity
+    # where the rule table sets one.
+    premium_rate_percent = models.DecimalField(_("溢价率（%）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    publicity_ends_at = models.DateTimeField(_("结果公示截止时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.PROTECT, related_name="+"
@@ -104,6 +114,23 @@ class Sale(models.Model):
                 name="auctions_sale_no_deal_recorded",
                 violation_error_message=_("未成交须记录原因和结果时间。"),
             ),
+            models.CheckConstraint(
+                condition=(Q(deposit_fen__isnull=True) | Q(deposit_fen__gt=0))
+                & (Q(valuation_fen__isnull=True) | Q(valuation_fen__gt=0)),
+                name="auctions_sale_deposit_valuation_positive",
+                violation_error_message=_("保证金和评估值必须大于零。"),
+            ),
+            models.CheckConstraint(
+                condition=(Q(floor_approved_by="") & Q(floor_approval_reference=""))
+                | (~Q(floor_approved_by="") & ~Q(floor_approval_reference="")),
+                name="auctions_sale_floor_approval_complete",
+                violation_error_message=_("底价批准须同时记录批准单位和批准文件文号。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(premium_rate_percent__isnull=True) | Q(status=SaleStatus.DEAL),
+                name="auctions_sale_premium_only_for_deal",
+                violation_error_message=_("只有成交的交易才有溢价率。"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,6 +168,12 @@ class Registration(models.Model):
         related_name="+",
     )
     deposit_confirmed_at = models.DateTimeField(_("保证金到账确认时间"), null=True, blank=True)
+    # After the result (results.py): the winner's deposit becomes earnest money (定金); every other
+    # deposit is owed back by `refund_due`, and `refunded_at` records that it went back.
+    earnest_money_at = models.DateTimeField(_("保证金转为定金时间"), null=True, blank=True)
+    refund_due = models.DateTimeField(_("保证金退还期限"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("保证金退还时间"), null=True, blank=True)
+    refund_reference = models.CharField(_("退款凭证号"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("竞买申请")
@@ -164,10 +197,33 @@ class Registration(models.Model):
                 name="auctions_bid_number_when_approved",
                 violation_error_message=_("竞买号在审核通过时分配，且只分配给审核通过的竞买人。"),
             ),
+            models.CheckConstraint(
+                condition=Q(earnest_money_at__isnull=True) | Q(refund_due__isnull=True),
+                name="auctions_deposit_earnest_or_refund",
+                violation_error_message=_("保证金转为定金后不再退还。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(deposit_confirmed_at__isnull=False)
+                | (Q(earnest_money_at__isnull=True) & Q(refund_due__isnull=True)),
+                name="auctions_deposit_settled_when_paid",
+                violation_error_message=_("保证金到账后才能转为定金或退还。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_at__isnull=True) | Q(refund_due__isnull=False),
+                name="auctions_deposit_refunded_when_due",
+                violation_error_message=_("保证金须先确定退还期限再登记退还。"),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.bid_number or f"#{self.pk}"
+
+    @property
+    def deposit_refunded(self) -> bool:
+        return self.refunded_at is not None
+
+    def can_refund(self) -> bool:
+        return self.refund_due is not None and self.refunded_at is None
 
     @property
     def qualified(self) -> bool:
@@ -276,3 +332,66 @@ class SaleReserve(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sale_id} {self.commitment[:12]}"
+
+
+class ConfirmationParty(models.TextChoices):
+    # Kept beside the model it serves while choices.py is being edited elsewhere.
+    SELLER = "seller", _("出让人（转让方）")
+    WINNER = "winner", _("竞得人（受让方）")
+
+
+class DealConfirmation(models.Model):
+    """The deal confirmation (成交确认书) issued at a deal: one fixed text, signed online by the
+    seller side and the winner (results.py). `signed_at` is set when both have signed."""
+
+    sale = models.OneToOneField(Sale, verbose_name=_("竞价交易"), on_delete=models.PROTECT, related_name="confirmation")
+    text = models.TextField(_("成交确认书正文"))
+    digest = models.CharField(_("正文摘要（SHA-256）"), max_length=64)
+    issued_at = models.DateTimeField(_("出具时间"))
+    sign_due = models.DateTimeField(_("签署期限"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("双方签署完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("成交确认书")
+        verbose_name_plural = _("成交确认书")
+
+    def __str__(self) -> str:
+        return f"{self.sale_id} {self.digest[:12]}"
+
+    def can_sign(self) -> bool:
+        return self.signed_at is None
+
+
+class ConfirmationSignature(models.Model):
+    """One party's online signature of the confirmation: the signer signed in, the text digest
+    they signed, and the platform's signature over both (a receipt anyone can check)."""
+
+    confirmation = models.ForeignKey(
+        DealConfirmation, verbose_name=_("成交确认书"), on_delete=models.PROTECT, related_name="signatures"
+    )
+    party = models.CharField(_("签署方"), max_length=16, choices=ConfirmationParty.choices)
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("签署单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("签署人"), on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(_("签署时间"))
+    digest = models.CharField(_("所签正文摘要"), max_length=64)
+    platform_signature = models.CharField(_("平台签名"), max_length=200)
+    late = models.BooleanField(_("逾期签署"), default=False)
+
+    class Meta:
+        verbose_name = _("成交确认书签署")
+        verbose_name_plural = _("成交确认书签署")
+        ordering = ["confirmation", "signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["confirmation", "party"],
+                name="auctions_confirmation_sign_once",
+                violation_error_message=_("该方已签署成交确认书。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.confirmation_id}:{self.party}"

@@ -1,6 +1,15 @@
-"""Who may act on a sale: the seller side (the project's owner or its agent) sets it up, reviews
-registrations and seals the reserve; market entities register and bid; the trading center
-confirms deposits and freezes or resumes trading on a fault."""
+"""Who may act on a sale, and who sees whom.
+
+The seller side (the project's owner or its agent) sets the sale up and seals the reserve; market
+entities register and bid; the trading center, the neutral operator, reviews registrations
+(竞买资格审查), confirms deposits and freezes or resumes trading on a fault.
+
+Issue 7: bidders' identities stay hidden from the seller and from each other until the close.
+Before the result the seller side sees only anonymous facts about the applications (how many, in
+which order, when, their status, whether the deposit arrived); the center sees who applied (it
+reviews them and matches deposits) but not which bid number each got. Once the result is
+announced (deal or no deal) both see the applicants with their bid numbers: the seller signs the
+deal confirmation with the winner. A bidder sees its own application only."""
 
 from __future__ import annotations
 
@@ -10,6 +19,7 @@ from ggzy.accounts.choices import Role
 from ggzy.accounts.policies import Capability, has
 from ggzy.projects.models import Project
 
+from .choices import SaleStatus
 from .models import Registration, Sale
 
 
@@ -36,6 +46,32 @@ def can_bid(user: Any, registration: Registration) -> bool:
 
 
 def can_operate(user: Any) -> bool:
-    """Trading-center staff run the trading system (deposits, faults). The accounts app has no
-    auction capability yet, so the role decides."""
+    """Trading-center staff run the trading system (reviews, deposits, faults). The accounts app
+    has no auction capability yet, so the role decides."""
     return bool(getattr(user, "is_authenticated", False)) and Role.CENTER_STAFF in user.role_codes()
+
+
+def can_review(user: Any) -> bool:
+    """The qualification review is the center's: it may see identities, the seller side may not."""
+    return can_operate(user)
+
+
+def result_announced(sale: Sale) -> bool:
+    """The close that lifts the anonymity: the result is out (awaiting the reserve is not yet)."""
+    return sale.status in (SaleStatus.DEAL, SaleStatus.NO_DEAL)
+
+
+def can_view_applications(user: Any, sale: Sale) -> bool:
+    """The list of applications: the seller side of this sale and the center."""
+    return can_manage(user, sale) or can_operate(user)
+
+
+def sees_applicant_identities(user: Any, sale: Sale) -> bool:
+    """Names and credit codes of the applicants: the center always, the seller side after the close."""
+    return can_operate(user) or (result_announced(sale) and can_manage(user, sale))
+
+
+def sees_bid_numbers(user: Any, sale: Sale) -> bool:
+    """An applicant's bid number beside its name: nobody before the close (not even the center,
+    whose deposit work does not need it), the seller side and the center after it."""
+    return result_announced(sale) and can_view_applications(user, sale)

@@ -2,9 +2,19 @@
 
 from ggzy.jobs.registry import task
 
-from . import services
+from . import results, services
 
 
 @task("auctions.sale_tick")
 def sale_tick(*, sale_id: int) -> None:
     services.sale_tick(sale_id=sale_id)
+
+
+@task(results.REFUND_DEADLINE_TASK)
+def deposit_refund_deadline(*, sale_id: int) -> None:
+    results.deposit_refund_deadline_check(sale_id=sale_id)
+
+
+@task(results.CONFIRMATION_DEADLINE_TASK)
+def confirmation_deadline(*, sale_id: int) -> None:
+    results.confirmation_deadline_check(sale_id=sale_id)

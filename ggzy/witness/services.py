@@ -32,7 +32,6 @@ def _lock_head() -> WitnessHead:
         return WitnessHead.objects.create(pk=1)
 
 
-@transaction.atomic
 def event_record(
     *,
     action: str,
@@ -44,7 +43,12 @@ def event_record(
     after: dict[str, Any] | None = None,
     roles: list[str] | None = None,
 ) -> WitnessEvent:
-    """Append one event to the witness log and return it."""
+    """Append one event to the witness log and return it.
+
+    The snapshots are checked before any database work, so a bad one (a float) raises without
+    touching the caller's transaction. The append itself runs without a savepoint inside the
+    caller's transaction (every audited write would otherwise pay two more round trips, SAVEPOINT
+    and RELEASE): a database error there fails the caller's operation, as it should."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -57,28 +61,29 @@ def event_record(
         roles = actor.role_codes() if authenticated and actor is not None else []
     organization_id = actor.organization_id if authenticated and actor is not None else None
 
-    head = _lock_head()
-    occurred_at = clock.now()
-    seq = head.seq + 1
-    fields: dict[str, Any] = {
-        "seq": seq,
-        "occurred_at": occurred_at,
-        "actor_id": actor_id,
-        "actor_name": actor_name[:150],
-        "actor_roles": ",".join(sorted(roles))[:200],
-        "organization_id": organization_id,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "before_digest": digest(before_c),
-        "after_digest": digest(after_c),
-        "prev_hash": head.hash,
-    }
-    event = WitnessEvent(**fields, before=before_c, after=after_c, hash=event_hash(**fields))
-    # Field checks only: seq and hash uniqueness is the database's job (two fewer queries per event).
-    event.full_clean(validate_unique=False, validate_constraints=False)
-    event.save(force_insert=True)
-    WitnessHead.objects.filter(pk=head.pk).update(seq=seq, hash=event.hash, updated_at=occurred_at)
+    with transaction.atomic(savepoint=False):
+        head = _lock_head()
+        occurred_at = clock.now()
+        seq = head.seq + 1
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "occurred_at": occurred_at,
+            "actor_id": actor_id,
+            "actor_name": actor_name[:150],
+            "actor_roles": ",".join(sorted(roles))[:200],
+            "organization_id": organization_id,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "before_digest": digest(before_c),
+            "after_digest": digest(after_c),
+            "prev_hash": head.hash,
+        }
+        event = WitnessEvent(**fields, before=before_c, after=after_c, hash=event_hash(**fields))
+        # Field checks only: seq and hash uniqueness is the database's job (two fewer queries per event).
+        event.full_clean(validate_unique=False, validate_constraints=False)
+        event.save(force_insert=True)
+        WitnessHead.objects.filter(pk=head.pk).update(seq=seq, hash=event.hash, updated_at=occurred_at)
     return event
 
 

@@ -33,25 +33,39 @@ class World:
     registrations: list[Registration] = field(default_factory=list)
 
 
-def land_world() -> World:
+def sale_world(
+    *,
+    trade_type: str = TradeType.LAND_USE,
+    name: str = "国有建设用地使用权挂牌出让",
+    sector: str = Sector.NATURAL_RESOURCES,
+    category: str = "C",
+    budget_fen: int = START_PRICE,
+    funding_source: str = "土地出让",
+    lot_name: str = "宗地一",
+) -> World:
+    """A seller's project of one lot of `trade_type`, its supervisor and a trading-center clerk."""
     owner = make_user(Role.OWNER)
     assert owner.organization is not None
-    supervisor = make_org(kind=OrganizationKind.SUPERVISORY_AUTHORITY, sector=Sector.NATURAL_RESOURCES)
+    supervisor = make_org(kind=OrganizationKind.SUPERVISORY_AUTHORITY, sector=sector)
     project = project_services.project_register(
         actor=owner,
-        name="国有建设用地使用权挂牌出让",
-        trade_type=TradeType.LAND_USE,
+        name=name,
+        trade_type=trade_type,
         procurement_method=ProcurementMethod.LISTING,
-        catalog_category=catalog_selectors.category_get("C"),
+        catalog_category=catalog_selectors.category_get(category),
         owner=owner.organization,
         agent=None,
         supervisor=supervisor,
         region_code="654002",
-        budget_fen=START_PRICE,
-        funding_source="土地出让",
-        lots=[project_services.LotInput(name="宗地一", budget_fen=START_PRICE)],
+        budget_fen=budget_fen,
+        funding_source=funding_source,
+        lots=[project_services.LotInput(name=lot_name, budget_fen=budget_fen)],
     )
     return World(seller=owner, staff=make_user(Role.CENTER_STAFF), lot=project.lots.get())
+
+
+def land_world() -> World:
+    return sale_world()
 
 
 def create_listing(world: World, **overrides: Any) -> Sale:
@@ -70,12 +84,12 @@ def create_listing(world: World, **overrides: Any) -> Sale:
 
 
 def qualified_bidders(world: World, count: int) -> None:
-    """Bidders apply, the seller approves them (bid numbers), the center confirms their deposits."""
+    """Bidders apply, the center approves them (bid numbers) and confirms their deposits."""
     assert world.sale is not None
     for _n in range(count):
         user = make_user(Role.BIDDER)
         registration = services.registration_apply(actor=user, sale=world.sale)
-        registration = services.registration_review(actor=world.seller, registration=registration, approve=True)
+        registration = services.registration_review(actor=world.staff, registration=registration, approve=True)
         registration = services.deposit_confirm(actor=world.staff, registration=registration)
         world.bidders.append(user)
         world.registrations.append(registration)

@@ -97,7 +97,7 @@ def test_registration_gives_random_distinct_bid_numbers_and_only_qualified_bidde
 
         unpaid = make_user(Role.BIDDER)
         registration = services.registration_apply(actor=unpaid, sale=listing)
-        services.registration_review(actor=world.seller, registration=registration, approve=True)
+        services.registration_review(actor=world.staff, registration=registration, approve=True)
         traveller.move_to(START + H)
         jobs_services.run_due_jobs()
         _refused(
@@ -110,6 +110,31 @@ def test_registration_gives_random_distinct_bid_numbers_and_only_qualified_bidde
             lambda: services.sale_bid(actor=world.bidders[0], sale=listing, amount_fen=START_PRICE - 1, key="a0"),
             listing,
         )
+
+
+def test_the_center_reviews_applications_and_the_seller_side_may_not():
+    """The qualification review is the center's (issue 7: the seller must not know who applies)."""
+    from ggzy.accounts.choices import Role
+    from ggzy.core.testing.parties import make_user
+
+    with time_machine.travel(NOW, tick=False):
+        world = land_world()
+        listing = create_listing(world)
+        applicant = make_user(Role.BIDDER)
+        registration = services.registration_apply(actor=applicant, sale=listing)
+        refused = (world.seller, applicant, make_user(Role.OWNER), make_user(Role.SUPERVISOR))
+        witnessed = WitnessEvent.objects.count()
+        for actor in refused:
+            with pytest.raises(PermissionDenied) as caught:
+                services.registration_review(actor=actor, registration=registration, approve=True)
+            assert str(caught.value) == "只有交易中心工作人员可以审核竞买申请。"
+        registration.refresh_from_db()
+        assert (registration.status, registration.bid_number, registration.reviewed_by) == ("applied", "", None)
+        assert WitnessEvent.objects.count() == witnessed
+        reviewed = services.registration_review(actor=world.staff, registration=registration, approve=True)
+    assert reviewed.status == "approved" and re.fullmatch(r"\d{10}", reviewed.bid_number)
+    assert reviewed.reviewed_by == world.staff
+    assert WitnessEvent.objects.filter(action="auctions.registration_reviewed").count() == 1
 
 
 def test_listing_without_last_hour_competition_closes_at_the_highest_bid():

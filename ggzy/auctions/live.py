@@ -1,0 +1,317 @@
+"""The live auction room's hub: one per web process, it hands every new `SaleEvent` of a watched
+sale to the watchers of that sale (the SSE view, `live_views.py`, is one watcher per connection).
+
+Where new events come from. `services._persist` calls `announce` inside the sale's locked
+transaction; the events reach this process's hub by one of three paths, all of which only say
+"sale S now ends at event N" — the hub then reads the events itself:
+
+- in-process: `announce` registers a `transaction.on_commit` hook that wakes the hub of the
+  committing process (a bid posted to this web process);
+- PostgreSQL: `announce` also runs `pg_notify('ggzy_auctions', 'S:N')` in the transaction, so
+  PostgreSQL delivers it exactly when (and only if) the transaction commits, in commit order, with
+  no window between the commit and the notification in which a crash could lose it (which a NOTIFY
+  sent from an on_commit hook would have). Every web process holds one LISTEN connection (psycopg
+  async), opened when its first watcher arrives and reopened with back-off when it drops; after
+  every (re)connection it compares the watched sales' `last_seq` with what it has fanned out, so a
+  notification missed while it was not listening is caught up;
+- SQLite (the embedded default, where the worker's ticks come from another process): every
+  `AUCTION_LIVE_POLL_SECONDS` the hub reads `last_seq` of the sales that have watchers.
+
+One read per process. Per sale the hub keeps the last event it has fanned out (`_Channel.seq`);
+when a sale moves past it, one task reads the new rows once and puts the same batch, already
+serialised, in every watcher's queue. A watcher's queue is bounded: a watcher too slow to keep up
+is marked lagging instead of holding memory, and catches up from the database itself.
+
+No gap, no duplicate, for a watcher. The view subscribes before it reads the backlog from the
+database. A channel starts at a `last_seq` the view read before subscribing, and only moves by
+reading, so every event committed after a watcher subscribed is fanned out to it; what came
+between is in its backlog; the view drops what it has already sent (by seq) and reads the
+database again when it sees a gap.
+
+Database access never blocks the event loop: reads run on one thread of the hub's own, which
+keeps one connection for the process (instead of one per watcher), and the LISTEN connection is
+asynchronous."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import psycopg
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from ggzy.core import clock
+
+from .models import Sale, SaleEvent
+
+CHANNEL = "ggzy_auctions"
+RESULT_KIND = "closed"  # engine.Closed: the result (deal or no deal), always the last event of a sale
+QUEUE_BATCHES = 256  # batches a watcher may have pending before it is marked lagging
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0  # seconds between retries after a database error
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """One stored event as watchers receive it; `data` is the JSON body, serialised once."""
+
+    seq: int
+    kind: str
+    data: str
+
+
+def live_event(row: SaleEvent, server_now: dt.datetime) -> LiveEvent:
+    """`server_now` lets a client set its countdown by the server's clock, which is authoritative."""
+    body = {
+        "seq": row.seq,
+        "kind": row.kind,
+        "occurred_at": clock.local(row.occurred_at).isoformat(),
+        "server_now": clock.local(server_now).isoformat(),
+        "payload": row.payload,
+    }
+    return LiveEvent(row.seq, row.kind, json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+
+
+# ---------------------------------------------------------------- the writers' side (any process)
+
+
+def announce(*, sale_id: int, last_seq: int) -> None:
+    """Tell the web processes that a sale's log now ends at `last_seq`: called by
+    `services._persist` inside the sale's transaction; nothing is delivered unless it commits."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{sale_id}:{last_seq}"])
+    transaction.on_commit(lambda: _committed(sale_id, last_seq), robust=True)  # never fails the commit
+
+
+def _committed(sale_id: int, last_seq: int) -> None:
+    """On commit, in the committing thread: wake this process's hub, if it has one."""
+    hub = _hub
+    if hub is not None:
+        hub.changed_threadsafe(sale_id, last_seq)
+
+
+# ---------------------------------------------------------------- database reads (hub thread)
+
+
+def _events_after(sale_id: int, after_seq: int) -> list[LiveEvent]:
+    rows = SaleEvent.objects.filter(sale_id=sale_id, seq__gt=after_seq).order_by("seq")
+    now = clock.now()
+    return [live_event(row, now) for row in rows]
+
+
+def _last_seqs(sale_ids: list[int]) -> list[tuple[int, int]]:
+    return list(Sale.objects.filter(pk__in=sale_ids).values_list("pk", "last_seq"))
+
+
+def _call(function: Callable[..., T], *args: Any) -> T:
+    try:
+        return function(*args)
+    except Exception:
+        # A broken connection (server restarted, network) is opened afresh by the next call.
+        connections.close_all()
+        raise
+
+
+# ---------------------------------------------------------------- the hub (one per event loop)
+
+
+class Watcher:
+    """One subscriber of one sale: batches of new events arrive in `queue`, in seq order."""
+
+    def __init__(self, sale_id: int) -> None:
+        self.sale_id = sale_id
+        self.queue: asyncio.Queue[tuple[LiveEvent, ...]] = asyncio.Queue(QUEUE_BATCHES)
+        self.lagging = False  # batches were dropped: read the database from the last event sent
+
+    def deliver(self, batch: tuple[LiveEvent, ...]) -> None:
+        try:
+            self.queue.put_nowait(batch)
+        except asyncio.QueueFull:
+            self.lagging = True
+
+
+@dataclass(eq=False)
+class _Channel:
+    sale_id: int
+    seq: int  # every event up to here is fanned out, or was committed before any watcher came
+    wanted: int = 0  # the highest last_seq announced
+    watchers: set[Watcher] = field(default_factory=set)
+    reader: asyncio.Task[None] | None = None
+
+
+class Hub:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._channels: dict[int, _Channel] = {}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ggzy-live-db")
+        self._source: asyncio.Task[None] | None = None
+
+    async def db(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a database read on the hub's thread."""
+        return await self.loop.run_in_executor(self._executor, _call, function, *args)
+
+    async def events_after(self, sale_id: int, after_seq: int) -> list[LiveEvent]:
+        return await self.db(_events_after, sale_id, after_seq)
+
+    # -------------------------------------------------------- watchers
+
+    def subscribe(self, sale_id: int, *, known_seq: int) -> Watcher:
+        """Subscribe before reading the backlog. `known_seq` is a `last_seq` of the sale read before
+        this call: it starts the sale's channel if this is its first watcher."""
+        channel = self._channels.get(sale_id)
+        if channel is None:
+            channel = self._channels[sale_id] = _Channel(sale_id, seq=known_seq, wanted=known_seq)
+        watcher = Watcher(sale_id)
+        channel.watchers.add(watcher)
+        if self._source is None or self._source.done():
+            self._source = self.loop.create_task(self._run_source())
+        return watcher
+
+    def unsubscribe(self, watcher: Watcher) -> None:
+        channel = self._channels.get(watcher.sale_id)
+        if channel is None:
+            return
+        channel.watchers.discard(watcher)
+        if not channel.watchers:
+            del self._channels[watcher.sale_id]
+            if channel.reader is not None:
+                channel.reader.cancel()
+
+    def watched(self) -> list[int]:
+        return list(self._channels)
+
+    # -------------------------------------------------------- new events
+
+    def changed_threadsafe(self, sale_id: int, last_seq: int) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody watches here any more
+            self.loop.call_soon_threadsafe(self.changed, sale_id, last_seq)
+
+    def changed(self, sale_id: int, last_seq: int) -> None:
+        """A sale's log ends at `last_seq` (announced, notified or polled; repeats are harmless)."""
+        channel = self._channels.get(sale_id)
+        if channel is None:
+            return
+        channel.wanted = max(channel.wanted, last_seq)
+        if channel.wanted > channel.seq and (channel.reader is None or channel.reader.done()):
+            channel.reader = self.loop.create_task(self._read(channel))
+
+    async def _read(self, channel: _Channel) -> None:
+        """Read the channel's new events once and fan them out, until it has caught up."""
+        delay = BACKOFF_FIRST
+        while self._channels.get(channel.sale_id) is channel and channel.wanted > channel.seq:
+            try:
+                events = await self.events_after(channel.sale_id, channel.seq)
+            except Exception:
+                log.warning("live: reading the events of sale %s failed", channel.sale_id, exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, BACKOFF_MAX)
+                continue
+            if not events:
+                return  # announced beyond what is stored: nothing to send (the next poll re-checks)
+            channel.seq = events[-1].seq
+            batch = tuple(events)
+            for watcher in list(channel.watchers):
+                watcher.deliver(batch)
+
+    async def poll_once(self) -> None:
+        sale_ids = self.watched()
+        if sale_ids:
+            for sale_id, last_seq in await self.db(_last_seqs, sale_ids):
+                self.changed(sale_id, last_seq)
+
+    # -------------------------------------------------------- sources from other processes
+
+    async def _run_source(self) -> None:
+        if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+            await self._listen()
+        else:
+            await self._poll()
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(float(settings.AUCTION_LIVE_POLL_SECONDS))
+            try:
+                await self.poll_once()
+            except Exception:
+                log.warning("live: polling the watched sales failed", exc_info=True)
+
+    async def _listen(self) -> None:
+        delay = BACKOFF_FIRST
+        while True:
+            try:
+                params = await self.db(_listen_params)
+                async with await psycopg.AsyncConnection.connect(**params, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    delay = BACKOFF_FIRST
+                    await self.poll_once()  # what was committed while nobody here was listening
+                    async for notify in conn.notifies():
+                        self._notified(notify.payload)
+            except Exception:
+                log.warning("live: the LISTEN connection failed; reconnecting in %.1fs", delay, exc_info=True)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, BACKOFF_MAX)
+
+    def _notified(self, payload: str) -> None:
+        sale_id, _sep, last_seq = payload.partition(":")
+        try:
+            self.changed(int(sale_id), int(last_seq))
+        except ValueError:
+            log.warning("live: ignored notification %r", payload)
+
+    # -------------------------------------------------------- shutdown
+
+    async def close(self) -> None:
+        tasks = [t for t in [self._source, *(c.reader for c in self._channels.values())] if t is not None]
+        self._channels.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.db(connections.close_all)
+        self._executor.shutdown(wait=False)
+
+    def abandon(self) -> None:
+        """The hub's loop has gone (a test's loop): release its thread and connection."""
+        self._executor.submit(connections.close_all)
+        self._executor.shutdown(wait=False)
+
+
+def _listen_params() -> dict[str, Any]:
+    """psycopg connection arguments of the default database, without Django's own."""
+    params: dict[str, Any] = connections[DEFAULT_DB_ALIAS].get_connection_params()
+    for key in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(key, None)
+    return params
+
+
+_hub: Hub | None = None
+
+
+def hub() -> Hub:
+    """The hub of the running event loop (the web process has one loop; tests run one each)."""
+    global _hub
+    loop = asyncio.get_running_loop()
+    if _hub is None or _hub.loop is not loop:
+        if _hub is not None:
+            _hub.abandon()
+        _hub = Hub(loop)
+    return _hub
+
+
+async def shutdown() -> None:
+    """Stop this process's hub: its tasks, its LISTEN connection, its database thread."""
+    global _hub
+    current, _hub = _hub, None
+    if current is not None:
+        await current.close()
