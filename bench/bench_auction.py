@@ -316,13 +316,16 @@ async def _watcher(
         writer.close()
 
 
-def drive_watched(port: int, world: World, rate: float = 0.0) -> tuple[Load, Watched]:
+def drive_watched(port: int, world: World, rate: float = 0.0, stream_port: int = 0) -> tuple[Load, Watched]:
     """The hot sale's bidders with WATCHERS watchers: closed loop (rate 0) or `rate` bids per second
-    in all, spread evenly over the connections."""
+    in all, spread evenly over the connections. The watchers connect to `stream_port` if given (a
+    server process of their own), else to the bidders' server."""
 
     from ggzy.auctions.models import Sale
 
-    after = Sale.objects.get(pk=world.hot_sale).last_seq
+    sale = Sale.objects.get(pk=world.hot_sale)
+    after = sale.last_seq
+    above = ((sale.price_fen or world.start_fen) - world.start_fen) // world.increment_fen  # the next bid tops it
 
     async def run() -> tuple[Load, Watched]:
         watched = Watched(received=[{} for _ in range(WATCHERS)])
@@ -330,16 +333,15 @@ def drive_watched(port: int, world: World, rate: float = 0.0) -> tuple[Load, Wat
         readies = [asyncio.Event() for _ in range(WATCHERS)]
         tasks = []
         for n in range(WATCHERS):
-            tasks.append(
-                asyncio.create_task(_watcher(port, world.hot_sale, after, watched.received[n], readies[n], stop))
-            )
+            watcher = _watcher(stream_port or port, world.hot_sale, after, watched.received[n], readies[n], stop)
+            tasks.append(asyncio.create_task(watcher))
             if n % 20 == 19:
                 await asyncio.sleep(0.05)
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=60)
         watched.connected = sum(r.is_set() for r in readies)
         load = Load()
         counter = Counter()
-        counter.value = 10**7 if rate else 10**6  # above every amount of the runs before
+        counter.value = above
         interval = len(world.hot) / rate if rate else 0.0
         for measure, seconds in ((False, WARMUP), (True, SECONDS)):
             begun = time.perf_counter()
@@ -386,8 +388,25 @@ def main() -> None:
             hot = drive(port, world.hot, _bids_path, True, world)
             watched_load, watched = drive_watched(port, world)
             paced_load, paced = drive_watched(port, world, PACED_RATE)
+            # The production topology: the reverse proxy sends /auctions/<id>/live/ to processes of
+            # their own, and the bids' pushes reach them through PostgreSQL LISTEN/NOTIFY.
+            with serving(server(), url, Path(tmp), settings=SETTINGS, ready_path="/api/v1/openapi.json") as streams:
+                split_load, split = drive_watched(port, world, stream_port=streams)
         report(floor, spread, hot, watched_load, watched, paced_load, paced)
+        report_split(floor, split_load, split)
     say(f"took {time.perf_counter() - began:.0f} s")
+
+
+def report_split(floor: Load, load: Load, watched: Watched) -> None:
+    ratio = load.rate() / floor.rate() if floor.rate() else float("nan")
+    pushes, missing = pushes_of(load, watched)
+    say(
+        f"streams in a process of their own (as behind the center's reverse proxy): bids on one sale with "
+        f"{watched.connected} watchers: {load.rate():.0f} accepted/s = {ratio:.2f} of the floor "
+        f"({(load.accepted + load.refused) / load.seconds if load.seconds else 0:.0f} answered/s); "
+        f"ack p99 {percentile(load.acks, 99):.1f} ms; push p50 {percentile(pushes, 50):.0f} ms, "
+        f"p99 {percentile(pushes, 99):.0f} ms; never delivered: {missing}"
+    )
 
 
 def pushes_of(load: Load, watched: Watched) -> tuple[list[float], int]:

@@ -160,7 +160,13 @@ def throwaway_cluster() -> Iterator[tuple[tuple[str, str] | None, str]]:
             "UTF8",
             "--locale=C.UTF-8",
         )
-        options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={workdir} -c fsync=on"
+        # Sized as a production server would be (a quarter of the memory, at most 4 GB), not
+        # PostgreSQL's 128 MB default: docs/search.md shows searches evicting one another there.
+        memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+        buffers = f"-c shared_buffers={max(128, min(memory_mb // 4, 4096))}MB"
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={workdir} -c fsync=on {buffers}"
+        )
         as_postgres(
             str(bin_dir / "pg_ctl"), "-D", f"{workdir}/data", "-l", f"{workdir}/log", "-w", "-o", options, "start"
         )

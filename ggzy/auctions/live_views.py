@@ -107,8 +107,13 @@ async def _stream(hub: live.Hub, sale_id: int, *, after: int, known_seq: int) ->
             if frames:
                 yield "".join(frames)
             while True:
+                if not watcher.queue.empty():  # no timer at all when a batch is already waiting
+                    batch, stored = watcher.queue.get_nowait(), False
+                    break
                 try:
-                    batch, stored = await asyncio.wait_for(watcher.queue.get(), timeout=heartbeat), False
+                    # asyncio.timeout, not wait_for: wait_for wraps the get in a new task each time.
+                    async with asyncio.timeout(heartbeat):
+                        batch, stored = await watcher.queue.get(), False
                     break
                 except TimeoutError:
                     yield ": heartbeat\n\n"

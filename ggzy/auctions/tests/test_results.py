@@ -17,14 +17,13 @@ from ggzy.accounts.choices import Role, Sector
 from ggzy.auctions import results, services
 from ggzy.auctions.models import ConfirmationSignature, DealConfirmation, Registration, Sale
 from ggzy.core import clock
-from ggzy.core.choices import ProcurementMethod, TradeType
+from ggzy.core.choices import TradeType
 from ggzy.core.testing.parties import make_user
 from ggzy.disclosure.models import Notice
 from ggzy.jobs import services as jobs_services
 from ggzy.notifications.models import Notification
 from ggzy.rules import periods
 from ggzy.rules import selectors as rules_selectors
-from ggzy.rules.models import RuleParameter
 from ggzy.witness.models import WitnessEvent
 
 from .helpers import (
@@ -282,16 +281,6 @@ PROPERTY_END = dt.datetime(2026, 4, 24, 15, 0, tzinfo=clock.BEIJING)  # ≥ 10 w
 VALUATION = 100_000_000
 
 
-@pytest.fixture
-def property_listing_rules():
-    """The exchange's listing rows are not in the seed yet: this test uses the land listing values
-    for a state-property listing."""
-    for row in RuleParameter.objects.filter(trade_type=TradeType.LAND_USE, method=ProcurementMethod.LISTING):
-        row.pk = None
-        row.trade_type = TradeType.STATE_PROPERTY
-        row.save()
-
-
 def _property_world() -> World:
     return sale_world(
         trade_type=TradeType.STATE_PROPERTY,
@@ -329,7 +318,7 @@ def _refused(world: World, field: str, **overrides) -> str:
     return " ".join(caught.value.message_dict[field])
 
 
-def test_a_state_property_floor_below_90_percent_of_the_valuation_needs_a_recorded_approval(property_listing_rules):
+def test_a_state_property_floor_below_90_percent_of_the_valuation_needs_a_recorded_approval():
     with time_machine.travel(NOW, tick=False) as traveller:
         world = _property_world()
         message = _refused(world, "floor_approval_reference")
