@@ -40,6 +40,10 @@ class Command(BaseCommand):
                 "off",
                 "--workers",
                 str(options["workers"]),
+                # Open auction-room streams would hold a stop forever: they are closed after this,
+                # and browsers reconnect with Last-Event-ID.
+                "--timeout-graceful-shutdown",
+                "5",
             ]
         )
         children = [web, worker]
