@@ -617,6 +617,8 @@ MATRIX += [
     Page("auctions:deposit_confirm", "post", frozenset({"center_staff"}), _auction_registration),
     Page("auctions:freeze", "post", frozenset({"center_staff"}), _auction_sale),
     Page("auctions:resume", "post", frozenset({"center_staff"}), _auction_sale),
+    # A land sale: the center is answered "not negotiable" (a message), everyone else is refused.
+    Page("auctions:negotiate", "post", frozenset({"center_staff"}), _auction_sale, lambda w: {"amount": "1000000"}),
 ]
 
 
@@ -774,6 +776,7 @@ API_MATRIX += [
     ApiOp("post", AUCTIONS + "/{sale_id}/registrations/{registration_id}/deposit", AUCTION_CENTER),
     ApiOp("post", AUCTIONS + "/{sale_id}/freeze", AUCTION_CENTER),
     ApiOp("post", AUCTIONS + "/{sale_id}/resume", AUCTION_CENTER),
+    ApiOp("post", AUCTIONS + "/{sale_id}/negotiate", AUCTION_CENTER, lambda w: {"amount_fen": 100_000_000}),
     ApiOp("post", AUCTIONS + "/{sale_id}/reserve", AUCTION_SELLER),
     ApiOp("post", AUCTIONS + "/{sale_id}/reserve/content-key", AUCTION_SELLER, lambda w: {"content_key": "x"}),
 ]

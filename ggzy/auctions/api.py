@@ -40,6 +40,7 @@ from .schemas import (
     EventOut,
     EventQuery,
     FreezeIn,
+    NegotiateIn,
     RefusalOut,
     RegistrationOut,
     ReserveOut,
@@ -65,6 +66,7 @@ _STATUS_BY_CODE = {
 _FIELD_BY_CODE = {
     "below_start_price": "amount_fen",
     "below_increment": "amount_fen",
+    "below_floor": "amount_fen",
     "key_reused": "key",
     "resume_in_past": "resume_at",
     "notice_too_short": "resume_at",
@@ -302,6 +304,20 @@ def sale_freeze(request: AuthedRequest, sale_id: int, payload: FreezeIn) -> Sale
 def sale_resume(request: AuthedRequest, sale_id: int, payload: ResumeIn) -> SaleDetailOut | Status[RefusalOut]:
     try:
         sale = services.sale_resume(actor=request.user, sale=_sale(sale_id), resume_at=payload.resume_at)
+    except ValidationError as error:
+        return _refusal(error)
+    return _detail(sale)
+
+
+@router.post(
+    "/sales/{sale_id}/negotiate",
+    response={200: SaleDetailOut, **REFUSALS},
+    auth=signed_in,
+    summary="录入协议成交（交易中心；国有产权转让只有一个合格意向受让方时，竞价开始前，不低于转让底价）",
+)
+def sale_negotiate(request: AuthedRequest, sale_id: int, payload: NegotiateIn) -> SaleDetailOut | Status[RefusalOut]:
+    try:
+        sale = services.sale_negotiate(actor=request.user, sale=_sale(sale_id), amount_fen=payload.amount_fen)
     except ValidationError as error:
         return _refusal(error)
     return _detail(sale)

@@ -124,3 +124,16 @@ class ResumeForm(forms.Form):
         required=False,
         help_text=_("不填则立即恢复（仅限冻结未超过可直接恢复的时限）；否则须按规则提前通知。"),
     )
+
+
+class NegotiateForm(forms.Form):
+    amount = MoneyField(
+        label=_("协议成交价（元）"),
+        help_text=_("转让方与唯一合格意向受让方协商确定的价格，不得低于转让底价。"),
+    )
+
+    def clean_amount(self) -> int:
+        amount = self.cleaned_data["amount"]
+        if amount is None or amount <= 0:
+            raise ValidationError(_("协议成交价必须大于零。"))
+        return int(amount)

@@ -139,6 +139,11 @@ class Sale(models.Model):
     def can_bid(self) -> bool:
         return self.status == SaleStatus.OPEN
 
+    @property
+    def negotiated(self) -> bool:
+        """A deal by agreement with the single qualified transferee: a deal without any bid."""
+        return self.status == SaleStatus.DEAL and self.price_fen is None
+
     def can_close(self) -> bool:
         return self.status in (SaleStatus.OPEN, SaleStatus.AWAITING_RESERVE)
 

@@ -378,6 +378,13 @@ def _deposits_settle(sale: Sale, refund_due: dt.datetime) -> tuple[str | None, l
     return earnest, refunded
 
 
+def _method_text(sale: Sale) -> str:
+    """How the deal was reached: the sale's method, or the agreement with a single transferee."""
+    if sale.negotiated:
+        return str(_("协议成交（仅有一个符合条件的意向受让方）"))
+    return str(SaleMethod(sale.method).label)
+
+
 def _confirmation_text(sale: Sale, sign_due: dt.datetime | None) -> str:
     project = sale.lot.project
     winner = sale.winner
@@ -389,7 +396,7 @@ def _confirmation_text(sale: Sale, sign_due: dt.datetime | None) -> str:
         _("竞得人（受让方）：{winner}（统一社会信用代码{uscc}，竞买号{number}）。").format(
             winner=winner.organization.name, uscc=winner.organization.uscc, number=winner.bid_number
         ),
-        _("交易方式：{method}；成交时间：{at}。").format(method=SaleMethod(sale.method).label, at=_at(sale.closed_at)),
+        _("交易方式：{method}；成交时间：{at}。").format(method=_method_text(sale), at=_at(sale.closed_at)),
         _("起始价：{start}元；成交价：{deal}元；溢价率：{rate}%。").format(
             start=format_yuan(sale.start_price_fen),
             deal=format_yuan(sale.deal_price_fen),
@@ -441,7 +448,7 @@ def _result_notice(
     confirmation: DealConfirmation | None,
 ) -> None:
     project = sale.lot.project
-    method = SaleMethod(sale.method).label
+    method = _method_text(sale)
     reserve = (
         [_("保留价：{reserve}元。").format(reserve=format_yuan(sale.reserve_fen))]
         if sale.reserve_fen is not None
@@ -452,9 +459,11 @@ def _result_notice(
         title = _("{project} {lot} 成交公示").format(project=project.name, lot=sale.lot.name)
         notice_type = NoticeType.DEAL
         lines = [
-            _("{object}以{method}方式公开交易，已于{at}成交，现将结果公示如下。").format(
-                object=_object_line(sale), method=method, at=_at(sale.closed_at)
-            ),
+            (
+                _("{object}仅有一个符合条件的意向受让方，经协议于{at}成交，现将结果公示如下。")
+                if sale.negotiated
+                else _("{object}以{method}方式公开交易，已于{at}成交，现将结果公示如下。")
+            ).format(object=_object_line(sale), method=method, at=_at(sale.closed_at)),
             _("竞得人（受让方）：{winner}。").format(winner=sale.winner.organization.name),
             _("起始价：{start}元；成交价：{deal}元；溢价率：{rate}%。").format(
                 start=format_yuan(sale.start_price_fen),

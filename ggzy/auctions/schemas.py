@@ -170,6 +170,10 @@ class ResumeIn(Schema):
     resume_at: AwareDatetime | None = Field(None, description="恢复时间；为空表示立即恢复")
 
 
+class NegotiateIn(Schema):
+    amount_fen: int = Field(strict=True, gt=0, le=MAX_FEN, description="协议成交价（分，整数），不得低于转让底价")
+
+
 class ContentKeyIn(Schema):
     content_key: str
 

@@ -37,8 +37,9 @@ from django.utils.translation import gettext as _
 
 import bidtool
 from ggzy.core import clock
-from ggzy.core.choices import METHODS_BY_TRADE_TYPE
+from ggzy.core.choices import METHODS_BY_TRADE_TYPE, TradeType
 from ggzy.core.locks import lock, lock_instance
+from ggzy.core.money import format_yuan
 from ggzy.jobs import services as jobs_services
 from ggzy.projects.models import Lot
 from ggzy.rules import periods
@@ -148,6 +149,8 @@ def _params(sale: Sale) -> engine.Parameters:
         freeze_extension_cap=span(sale.freeze_extension_cap_seconds),
         quick_fix=dt.timedelta(seconds=sale.quick_fix_seconds),
         resume_notice=dt.timedelta(seconds=sale.resume_notice_seconds),
+        # 企业国有资产法 art. 54: one qualified transferee → a deal by agreement (`sale_negotiate`).
+        single_transferee_negotiation=sale.lot.project.trade_type == TradeType.STATE_PROPERTY,
     )
 
 
@@ -245,6 +248,15 @@ def _replay(sale: Sale, qualified: list[str]) -> engine.State:
         elif item.kind == "resume_announced":
             resume_at = dt.datetime.fromisoformat(item.payload["resume_at"])
             step = engine.resume(state, at=item.occurred_at, resume_at=resume_at)
+        elif (outcome := item.payload["outcome"])["deal"] and outcome["bid_seq"] is None:
+            # A deal without a bid is a negotiated one; its close carries the floor (`sale_negotiate`).
+            step = engine.negotiate(
+                state,
+                bidder=outcome["bid_number"],
+                amount_fen=outcome["price_fen"],
+                floor_fen=item.payload["reserve_fen"],
+                at=item.occurred_at,
+            )
         else:
             step = engine.close(state, at=item.occurred_at, reserve_fen=item.payload["reserve_fen"])
         if isinstance(step.reply, engine.Refused):
@@ -309,7 +321,9 @@ def _persist(sale: Sale, step: engine.Step, registrations: list[Registration] | 
     if closed is not None:
         result = closed.outcome
         sale.closed_at = closed.at
-        sale.reserve_fen = closed.reserve_fen
+        # A negotiated close carries the floor (the start price, already public), not a sealed reserve.
+        negotiated = isinstance(result, engine.Deal) and result.negotiated
+        sale.reserve_fen = None if negotiated else closed.reserve_fen
         if isinstance(result, engine.Deal):
             sale.status = SaleStatus.DEAL
             sale.winner = by_number[result.bidder]
@@ -678,6 +692,81 @@ def sale_resume(*, actor: Any, sale: Sale, resume_at: dt.datetime | None = None)
         raise _engine_error(error) from error
     rows = _persist(sale, step)
     event_record(action="auctions.sale_resumed", actor=actor, obj=sale, after={"events": _witness_events(rows)})
+    return sale
+
+
+def _negotiation_error(error: engine.EngineError, floor_fen: int) -> ValidationError:
+    messages = {
+        engine.ErrorCode.NOT_NEGOTIABLE: _("只有国有产权转让可以在只有一个合格意向受让方时协议成交。"),
+        engine.ErrorCode.BIDDING_STARTED: _("竞价已经开始或交易已经结束，不能再协议成交。"),
+        engine.ErrorCode.NOT_SINGLE_TRANSFEREE: _(
+            "协议成交须恰好有一个合格意向受让方（审核通过并已交纳保证金）；产生两个以上意向受让方的，"
+            "应当公开竞价（企业国有资产法第五十四条）。"
+        ),
+        engine.ErrorCode.BELOW_FLOOR: _("协议成交价不得低于转让底价{floor}元。").format(floor=format_yuan(floor_fen)),
+    }
+    if error.code not in messages:
+        return _engine_error(error)
+    return ValidationError(str(messages[error.code]), code=error.code.value)
+
+
+@transaction.atomic
+def sale_negotiate(*, actor: Any, sale: Sale, amount_fen: int) -> Sale:
+    """A state-property transfer with exactly one qualified transferee (企业国有资产法 art. 54,
+    rules-cn.md §5): no bidding, a deal by agreement at no less than the floor, which is the listed
+    start price. The engine allows it only before bidding would start; the service also waits
+    until every application has been reviewed and the formal disclosure period (the notice minimum
+    checked at setup) has run, so the deal never shuts out a transferee that came forward in time.
+    The result then follows as for any deal (`_persist` → `results.sale_result_record`: deal
+    notice with the premium rate, deal confirmation, earnest money and refunds).
+
+    Trading-center staff record it, not the transferor side: the transfer takes place on the
+    exchange, which organises the agreement between the transferor and the single transferee
+    (§5, exchange practice); before the result the transferor may not learn who applied
+    (`policies`), and only the center, which reviewed the applications, knows that transferee.
+    Both parties then sign the deal confirmation carrying the recorded price
+    (`results.confirmation_sign`): that is their own act on the platform."""
+    if not policies.can_operate(actor):
+        raise PermissionDenied(_("只有交易中心工作人员可以录入协议成交。"))
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise ValidationError({"amount_fen": _("协议成交价须为大于零的整数金额（分）。")})
+    sale = lock_instance(sale)
+    registrations = list(sale.registrations.all())
+    qualified = [r.bid_number for r in registrations if r.qualified]
+    now = clock.now()
+    floor_fen = sale.start_price_fen
+    try:
+        step = engine.negotiate(
+            _state(sale, registrations),
+            bidder=qualified[0] if len(qualified) == 1 else "",  # "" is nobody: the engine refuses
+            amount_fen=amount_fen,
+            floor_fen=floor_fen,
+            at=now,
+        )
+    except engine.EngineError as error:
+        raise _negotiation_error(error, floor_fen) from error
+    if any(r.status == RegistrationStatus.APPLIED for r in registrations):
+        # An application not yet reviewed may be a second transferee: review it first.
+        raise ValidationError(
+            _("尚有未审核的竞买申请：审核完毕、确认只有一个合格意向受让方后方可协议成交。"), code="applications_pending"
+        )
+    project = sale.lot.project
+    disclosure = results.sale_rule(NOTICE_RULE_BY_TRADE_TYPE[project.trade_type], lot=sale.lot, method=sale.method)
+    disclosed_on = periods.earliest_day_after(clock.local(sale.created_at).date(), disclosure)
+    if clock.local(now).date() < disclosed_on:
+        raise ValidationError(
+            _("信息披露期限（{period}，{source}）尚未届满，{day}起方可协议成交。").format(
+                period=disclosure.display, source=disclosure.source, day=disclosed_on.isoformat()
+            ),
+            code="disclosure_running",
+        )
+    rows = _persist(sale, step, registrations)
+    event_record(
+        action="auctions.sale_negotiated",
+        actor=actor,
+        obj=sale,
+        after={"amount_fen": amount_fen, "floor_fen": floor_fen, "events": _witness_events(rows)},
+    )
     return sale
 
 

@@ -29,5 +29,6 @@ urlpatterns = [
     ),
     path("<int:pk>/freeze/", views.sale_freeze, name="freeze"),
     path("<int:pk>/resume/", views.sale_resume, name="resume"),
+    path("<int:pk>/negotiate/", views.sale_negotiate, name="negotiate"),
     path("<int:pk>/live/", live_views.sale_live, name="live"),
 ]

@@ -28,12 +28,23 @@ from django.views.decorators.http import require_POST
 from ggzy.accounts.decorators import AuthedRequest, capability_required, login_required, public
 from ggzy.accounts.policies import Capability, has
 from ggzy.core import clock
+from ggzy.core.choices import TradeType
 from ggzy.core.forms import apply_errors, form_submit
 from ggzy.core.money import format_yuan
 
 from . import policies, selectors, services
 from .choices import RegistrationStatus, SalePhase, SaleStatus
-from .forms import BidForm, FreezeForm, ReserveForm, ReserveKeyForm, ResumeForm, ReviewForm, SaleFilterForm, SaleForm
+from .forms import (
+    BidForm,
+    FreezeForm,
+    NegotiateForm,
+    ReserveForm,
+    ReserveKeyForm,
+    ResumeForm,
+    ReviewForm,
+    SaleFilterForm,
+    SaleForm,
+)
 from .models import Registration, Sale, SaleReserve
 
 SYSTEM_FAULT = "system_fault"  # services.sale_freeze's default reason
@@ -397,16 +408,31 @@ def reserve_open(request: AuthedRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- the trading center
 
 
+def _single_transferee(sale: Sale, registrations: list[Registration]) -> Registration | None:
+    """The one qualified transferee of a state-property sale whose bidding has not started, when
+    there is exactly one: the desk then offers the negotiated deal (the service decides)."""
+    if sale.lot.project.trade_type != TradeType.STATE_PROPERTY or not sale.can_bid():
+        return None
+    if sale.phase != SalePhase.SCHEDULED or clock.now() >= sale.start_at:
+        return None
+    qualified = [registration for registration in registrations if registration.qualified]
+    return qualified[0] if len(qualified) == 1 else None
+
+
 @login_required
 def sale_operate(request: AuthedRequest, pk: int) -> HttpResponse:
     """The center's desk: applications to review (竞买资格审查), deposits to confirm (matched by the
-    payer's name and credit code) and freezing or resuming trading on a fault. Bid numbers are not
-    shown beside the names before the close: neither task needs them."""
+    payer's name and credit code), freezing or resuming trading on a fault, and the negotiated deal
+    of a state-property transfer with a single qualified transferee. Bid numbers are not shown
+    beside the names before the close: no task here needs them."""
     sale = _operated_sale(request, pk)
     freeze = selectors.sale_last_freeze(sale) if sale.phase == SalePhase.FROZEN else None
+    registrations = list(selectors.sale_registrations(sale))
     context = {
         "sale": sale,
-        "registrations": selectors.sale_registrations(sale),
+        "registrations": registrations,
+        "transferee": _single_transferee(sale, registrations),
+        "negotiate_form": NegotiateForm(),
         "show_bid_numbers": policies.sees_bid_numbers(request.user, sale),
         "can_freeze": sale.phase in (SalePhase.LISTING, SalePhase.PREPARATION, SalePhase.TIMED),
         "frozen": sale.phase == SalePhase.FROZEN,
@@ -481,5 +507,21 @@ def sale_resume(request: AuthedRequest, pk: int) -> HttpResponse:
             else _("交易已恢复。")
         ),
         invalid=_("恢复时间格式不正确。"),
+    )
+    return redirect("auctions:operate", pk=sale.pk)
+
+
+@login_required
+@require_POST
+def sale_negotiate(request: AuthedRequest, pk: int) -> HttpResponse:
+    sale = _operated_sale(request, pk)
+    form_submit(
+        request,
+        NegotiateForm(request.POST),
+        lambda data: services.sale_negotiate(actor=request.user, sale=sale, amount_fen=data["amount"]),
+        success=lambda negotiated: _("已录入协议成交：成交价 {amount} 元；成交公示已发布，成交确认书已出具。").format(
+            amount=format_yuan(negotiated.deal_price_fen)
+        ),
+        invalid=_("请填写正确的协议成交价（元）。"),
     )
     return redirect("auctions:operate", pk=sale.pk)
