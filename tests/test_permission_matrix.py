@@ -774,6 +774,8 @@ API_MATRIX += [
         lambda w: {"approve": True},
     ),
     ApiOp("post", AUCTIONS + "/{sale_id}/registrations/{registration_id}/deposit", AUCTION_CENTER),
+    # Authenticated by the bank's signature, not by a role: without it everyone is refused.
+    ApiOp("post", "/api/v1/auctions/bank/callback", frozenset()),
     ApiOp("post", AUCTIONS + "/{sale_id}/freeze", AUCTION_CENTER),
     ApiOp("post", AUCTIONS + "/{sale_id}/resume", AUCTION_CENTER),
     ApiOp("post", AUCTIONS + "/{sale_id}/negotiate", AUCTION_CENTER, lambda w: {"amount_fen": 100_000_000}),

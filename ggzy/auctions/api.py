@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
+from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile as NinjaUploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -28,11 +29,12 @@ from ggzy.accounts.decorators import AuthedRequest
 from ggzy.accounts.policies import Capability
 from ggzy.core import clock
 
-from . import policies, selectors, services
+from . import deposits, policies, selectors, services
 from .choices import SaleStatus
 from .models import Registration, Sale, SaleEvent
 from .schemas import (
     ApplicantOut,
+    BankNoticeOut,
     BidAckOut,
     BidIn,
     ContentKeyIn,
@@ -279,6 +281,21 @@ def deposit_confirm(request: AuthedRequest, sale_id: int, registration_id: int) 
     except ValidationError as error:
         return _refusal(error)
     return _applicant(request.user, sale_id, registration_id)
+
+
+@router.post(
+    "/bank/callback",
+    response={200: BankNoticeOut, **REFUSALS},
+    auth=None,
+    summary="银行回调：竞买保证金到账或退还（X-Bank-Signature 为请求体的 HMAC-SHA256，与招标投标保证金相同）",
+)
+def bank_callback(request: HttpRequest) -> Registration | Status[RefusalOut]:
+    try:
+        return deposits.bank_callback(body=request.body, signature=request.headers.get("X-Bank-Signature", ""))
+    except PermissionDenied as exc:
+        raise AuthenticationError from exc  # the signature is the caller's only credential
+    except ValidationError as error:
+        return _refusal(error)
 
 
 @router.post(

@@ -148,6 +148,10 @@ class Sale(models.Model):
         return self.status in (SaleStatus.OPEN, SaleStatus.AWAITING_RESERVE)
 
 
+_SALE_DIGITS = 8
+_REGISTRATION_DIGITS = 10
+
+
 class Registration(models.Model):
     """A bidder's application (竞买申请); approved, it carries the anonymous bid number (竞买号)."""
 
@@ -173,6 +177,8 @@ class Registration(models.Model):
         related_name="+",
     )
     deposit_confirmed_at = models.DateTimeField(_("保证金到账确认时间"), null=True, blank=True)
+    # Set when the bank reported the payment (deposits.py); empty when the center confirmed by hand.
+    deposit_transaction = models.CharField(_("保证金到账银行流水号"), max_length=100, blank=True)
     # After the result (results.py): the winner's deposit becomes earnest money (定金); every other
     # deposit is owed back by `refund_due`, and `refunded_at` records that it went back.
     earnest_money_at = models.DateTimeField(_("保证金转为定金时间"), null=True, blank=True)
@@ -202,6 +208,12 @@ class Registration(models.Model):
                 name="auctions_bid_number_when_approved",
                 violation_error_message=_("竞买号在审核通过时分配，且只分配给审核通过的竞买人。"),
             ),
+            models.UniqueConstraint(
+                fields=["deposit_transaction"],
+                condition=~Q(deposit_transaction=""),
+                name="auctions_deposit_transaction_once",
+                violation_error_message=_("该银行流水已用于确认另一笔竞买保证金。"),
+            ),
             models.CheckConstraint(
                 condition=Q(earnest_money_at__isnull=True) | Q(refund_due__isnull=True),
                 name="auctions_deposit_earnest_or_refund",
@@ -222,6 +234,22 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return self.bid_number or f"#{self.pk}"
+
+    @property
+    def payment_reference(self) -> str:
+        """What the bidder writes on its transfer so the bank's notice finds this registration
+        (缴款识别码): the sale, the registration and two ISO 7064 MOD 97-10 check digits, so a
+        mistyped reference matches nothing instead of another bidder."""
+        body = f"{self.sale_id:0{_SALE_DIGITS}d}{self.pk:0{_REGISTRATION_DIGITS}d}"
+        return f"{body}{98 - int(body + '00') % 97:02d}"
+
+    @staticmethod
+    def payment_reference_ids(reference: str) -> tuple[int, int] | None:
+        """(sale id, registration id) of a well-formed reference, else None."""
+        size = _SALE_DIGITS + _REGISTRATION_DIGITS + 2
+        if len(reference) != size or not reference.isascii() or not reference.isdigit() or int(reference) % 97 != 1:
+            return None
+        return int(reference[:_SALE_DIGITS]), int(reference[_SALE_DIGITS:-2])
 
     @property
     def deposit_refunded(self) -> bool:

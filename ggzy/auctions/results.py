@@ -18,8 +18,8 @@
   once, as the evaluation report is signed (a row per signer, a witness event), and the platform
   signs a receipt of each signature with its own key (as the bid receipts), so a signature can be
   checked later (`confirmation_signature_verify`).
-- **Refunds** are made by the bank outside the platform; trading-center staff record them
-  (`deposit_refund_record`) until the bank adapter does.
+- **Refunds** are made by the bank outside the platform and reported by it (`deposits.py`), or
+  recorded by trading-center staff (`deposit_refund_record`); both through `refund_mark`.
 
 Premium rate (溢价率, GLOSSARY): (deal price − start price) / start price, in percent, rounded half
 up to two decimals (0.01 %), computed on integers so no binary rounding enters.
@@ -632,27 +632,36 @@ def confirmation_sign(*, actor: Any, sale: Sale) -> ConfirmationSignature:
 @transaction.atomic
 def deposit_refund_record(*, actor: Any, registration: Registration, reference: str) -> Registration:
     """Trading-center staff record that a deposit owed back was refunded (the bank's reference),
-    until the bank adapter reports refunds itself. A refund after the due time is recorded as late."""
+    when the bank did not report it itself (`deposits.bank_callback`). A refund after the due time
+    is recorded as late."""
     if not policies.can_operate(actor):
         raise PermissionDenied(_("只有交易中心工作人员可以登记保证金退还。"))
     registration = lock_instance(registration)
     if registration.refunded_at is not None:
-        raise ValidationError(_("该保证金已登记退还。"))
-    if not registration.can_refund():
-        raise ValidationError(_("该保证金不在待退还状态（竞得人的保证金已转为定金）。"))
+        raise ValidationError(_("该保证金已登记退还。"), code="already_refunded")
     if not reference.strip():
         raise ValidationError({"reference": _("请填写退款凭证号。")})
+    return refund_mark(registration, actor=actor, reference=reference.strip()[:100])
+
+
+def refund_mark(
+    registration: Registration, *, actor: Any, reference: str, after: dict[str, Any] | None = None
+) -> Registration:
+    """Record the refund of a locked registration's deposit, by a clerk (`actor`) or by the bank
+    (no actor, its transaction id as the reference); `after` adds to the witness event."""
+    if not registration.can_refund():
+        raise ValidationError(_("该保证金不在待退还状态（竞得人的保证金已转为定金）。"), code="not_refundable")
     assert registration.refund_due is not None
     now = clock.now()
     registration.refunded_at = now
-    registration.refund_reference = reference.strip()[:100]
+    registration.refund_reference = reference
     registration.full_clean()
     registration.save(update_fields=["refunded_at", "refund_reference"])
     event_record(
         action="auctions.deposit_refunded",
         actor=actor,
         obj=registration,
-        after={"reference": registration.refund_reference, "late": now > registration.refund_due},
+        after={"reference": reference, "late": now > registration.refund_due, **(after or {})},
     )
     return registration
 

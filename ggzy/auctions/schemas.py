@@ -12,6 +12,7 @@ from pydantic import AfterValidator, AwareDatetime, Field
 
 from ggzy.core import clock
 
+from .choices import RegistrationStatus
 from .models import Registration, Sale
 
 Instant = Annotated[dt.datetime, AfterValidator(clock.local)]
@@ -116,10 +117,17 @@ class RegistrationOut(Schema):
     applied_at: Instant
     reviewed_at: Instant | None
     deposit_confirmed_at: Instant | None
+    payment_reference: str | None = Field(
+        description="缴款识别码：交纳保证金时填入银行转账附言，银行据此确认到账；审核通过后只告知竞买人本人"
+    )
 
     @staticmethod
     def resolve_bid_number(obj: Registration) -> str | None:
         return obj.bid_number or None
+
+    @staticmethod
+    def resolve_payment_reference(obj: Registration) -> str | None:
+        return obj.payment_reference if obj.status == RegistrationStatus.APPROVED else None
 
     @staticmethod
     def resolve_deposit_confirmed(obj: Registration) -> bool:
@@ -182,3 +190,15 @@ class ReserveOut(Schema):
     commitment: str
     ciphertext_digest: str
     submitted_at: Instant
+
+
+class BankNoticeOut(Schema):
+    """The answer to the bank: the deposit's state, without the bidder's name or bid number."""
+
+    reference: str
+    deposit_confirmed_at: Instant | None
+    refunded_at: Instant | None
+
+    @staticmethod
+    def resolve_reference(obj: Registration) -> str:
+        return obj.payment_reference

@@ -36,11 +36,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 import bidtool
+from ggzy.accounts import selectors as accounts_selectors
+from ggzy.accounts.choices import Role
 from ggzy.core import clock
 from ggzy.core.choices import METHODS_BY_TRADE_TYPE, TradeType
 from ggzy.core.locks import lock, lock_instance
 from ggzy.core.money import format_yuan
 from ggzy.jobs import services as jobs_services
+from ggzy.notifications.services import notification_send
 from ggzy.projects.models import Lot
 from ggzy.rules import periods
 from ggzy.rules import selectors as rules
@@ -480,6 +483,36 @@ def _snapshot(sale: Sale) -> dict[str, Any]:
 # ---------------------------------------------------------------- registrations
 
 
+# Registration rules per trade type (rules-cn.md §4.1, the Fujian online rules 🟡); a trade type
+# without a row has no such deadline (the engine still admits nobody after the listing).
+REGISTRATION_CLOSE_RULE_BY_TRADE_TYPE = {"land_use": "land.registration_close_min_working_days_before_listing_end"}
+REVIEW_RULE_BY_TRADE_TYPE = {"land_use": "land.application_review_days"}
+REJECTED_REFUND_RULE_BY_TRADE_TYPE = {"land_use": "land.rejected_deposit_refund_days"}
+REVIEW_DEADLINE_TASK = "auctions.review_deadline"
+
+
+def _scope_rule(table: dict[str, str], sale: Sale) -> rules.RuleValue | None:
+    key = table.get(sale.lot.project.trade_type)
+    return results.sale_rule(key, lot=sale.lot, method=sale.method) if key is not None else None
+
+
+def registration_closes_at(sale: Sale) -> dt.datetime | None:
+    """The end of the last day on which one may apply: the legal working days must remain before
+    the listing end (Fujian: ≥ 3). None: no listing period, or no such rule for the trade type."""
+    rule = _scope_rule(REGISTRATION_CLOSE_RULE_BY_TRADE_TYPE, sale)
+    if rule is None or sale.listing_end is None:
+        return None
+    return clock.end_of_day(periods.latest_day_before(clock.local(sale.listing_end).date(), rule))
+
+
+def review_due_at(sale: Sale, applied_at: dt.datetime) -> dt.datetime | None:
+    """When an application must have been reviewed (Fujian: within 2 days); None without a rule."""
+    rule = _scope_rule(REVIEW_RULE_BY_TRADE_TYPE, sale)
+    if rule is None:
+        return None
+    return clock.end_of_day(periods.period_last_day(clock.local(applied_at).date(), rule))
+
+
 @transaction.atomic
 def registration_apply(*, actor: Any, sale: Sale) -> Registration:
     """A market entity applies to bid. Who applied is not witnessed by name (bid numbers only)."""
@@ -490,11 +523,50 @@ def registration_apply(*, actor: Any, sale: Sale) -> Registration:
         raise ValidationError(_("本次竞价已不接受竞买申请。"))
     if Registration.objects.filter(sale=sale, organization_id=actor.organization_id).exists():
         raise ValidationError(_("本单位已申请参加本次竞价。"))
-    registration = Registration(sale=sale, organization=actor.organization, applied_at=clock.now(), applied_by=actor)
+    now = clock.now()
+    closes = registration_closes_at(sale)
+    if closes is not None and now > closes:
+        at = clock.local(closes).strftime("%Y-%m-%d %H:%M")
+        raise ValidationError(_("竞买申请已于{at}截止（挂牌截止前须留有法定期间）。").format(at=at))
+    registration = Registration(sale=sale, organization=actor.organization, applied_at=now, applied_by=actor)
     registration.full_clean()
     registration.save()
+    due = review_due_at(sale, now)
+    if due is not None:
+        jobs_services.job_enqueue(
+            name=REVIEW_DEADLINE_TASK,
+            args={"registration_id": registration.pk},
+            run_at=due + dt.timedelta(microseconds=1),
+            key=f"auctions:registration:{registration.pk}:review-deadline",
+        )
     event_record(action="auctions.registration_applied", obj=registration, after={"sale": sale.pk})
     return registration
+
+
+@transaction.atomic
+def review_deadline_check(*, registration_id: int) -> bool:
+    """Job after the review deadline: an application still unreviewed is reported to the center
+    (which reviews) and the supervisor, by application number only. True if it was overdue."""
+    registration = Registration.objects.select_related("sale__lot__project").get(pk=registration_id)
+    if registration.status != RegistrationStatus.APPLIED:
+        return False
+    sale = registration.sale
+    project = sale.lot.project
+    staff = accounts_selectors.users_with_roles().filter(role_assignments__role=Role.CENTER_STAFF, is_active=True)
+    recipients = [*staff, *accounts_selectors.users_of_organizations([project.supervisor_id])]
+    for user in recipients:
+        notification_send(
+            topic=f"auctions.review_overdue:{registration.pk}:{user.pk}",
+            subject=_("竞买申请审核逾期提醒"),
+            body=_("“{project} {lot}”的第{number}号竞买申请超过法定审核期限仍未审核，请尽快办理。").format(
+                project=project.name, lot=sale.lot.name, number=registration.pk
+            ),
+            recipient=user,
+            mobile=user.phone,
+            email=user.email,
+        )
+    event_record(action="auctions.review_overdue", obj=registration, after={"sale": sale.pk})
+    return True
 
 
 def _new_bid_number(sale: Sale) -> str:
@@ -530,6 +602,10 @@ def registration_review(*, actor: Any, registration: Registration, approve: bool
     registration.bid_number = _new_bid_number(sale) if approve else ""
     registration.reviewed_at = now
     registration.reviewed_by = actor
+    refund = _scope_rule(REJECTED_REFUND_RULE_BY_TRADE_TYPE, sale)
+    if not approve and registration.deposit_confirmed_at is not None and refund is not None:
+        # A rejected applicant that had paid is owed its deposit back (Fujian: within 5 days).
+        registration.refund_due = clock.end_of_day(periods.period_last_day(clock.local(now).date(), refund))
     admission = _admission(sale, registration, now) if registration.qualified else None
     registration.full_clean()
     registration.save()
@@ -547,9 +623,19 @@ def registration_review(*, actor: Any, registration: Registration, approve: bool
 
 @transaction.atomic
 def deposit_confirm(*, actor: Any, registration: Registration) -> Registration:
-    """Trading-center staff confirm the deposit arrived (the bank adapter comes later)."""
+    """Trading-center staff confirm by hand that the deposit arrived (the bank reports it itself
+    through `deposits.bank_callback`)."""
     if not policies.can_operate(actor):
         raise PermissionDenied(_("只有交易中心工作人员可以确认保证金到账。"))
+    return deposit_arrived(actor=actor, registration=registration)
+
+
+@transaction.atomic
+def deposit_arrived(
+    *, actor: Any, registration: Registration, transaction_id: str = "", amount_fen: int | None = None
+) -> Registration:
+    """The deposit arrived: confirmed by the center (`actor`) or reported by the bank (no actor,
+    its `transaction_id`). Callers decide who may say so. An approved bidder qualifies at once."""
     sale = lock(Sale, pk=registration.sale_id)
     registration = lock_instance(registration)
     if registration.deposit_confirmed_at is not None:
@@ -558,12 +644,16 @@ def deposit_confirm(*, actor: Any, registration: Registration) -> Registration:
         raise ValidationError(_("竞买申请未通过审核，保证金应当退还。"))
     now = clock.now()
     registration.deposit_confirmed_at = now
+    registration.deposit_transaction = transaction_id
     admission = _admission(sale, registration, now) if registration.qualified else None
     registration.full_clean()
     registration.save()
     if admission is not None:
         _persist(sale, admission)
-    event_record(action="auctions.deposit_confirmed", actor=actor, obj=registration, after={"at": now})
+    after: dict[str, Any] = {"at": now}
+    if transaction_id:
+        after |= {"transaction": transaction_id, "amount_fen": amount_fen}
+    event_record(action="auctions.deposit_confirmed", actor=actor, obj=registration, after=after)
     return registration
 
 

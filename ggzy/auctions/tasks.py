@@ -18,3 +18,8 @@ def deposit_refund_deadline(*, sale_id: int) -> None:
 @task(results.CONFIRMATION_DEADLINE_TASK)
 def confirmation_deadline(*, sale_id: int) -> None:
     results.confirmation_deadline_check(sale_id=sale_id)
+
+
+@task(services.REVIEW_DEADLINE_TASK)
+def review_deadline(*, registration_id: int) -> None:
+    services.review_deadline_check(registration_id=registration_id)
