@@ -21,7 +21,7 @@ and a queue, not a thread or a database connection; reads go through the process
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -80,7 +80,7 @@ async def sale_live(request: HttpRequest, pk: int) -> HttpResponse | StreamingHt
     return response
 
 
-async def _stream(hub: live.Hub, sale_id: int, *, after: int, known_seq: int) -> AsyncIterator[str]:
+async def _stream(hub: live.Hub, sale_id: int, *, after: int, known_seq: int) -> AsyncGenerator[str, None]:
     watcher = hub.subscribe(sale_id, known_seq=known_seq)  # before the backlog is read: no gap
     try:
         yield f"retry: {RETRY_MILLISECONDS}\n\n"
