@@ -24,18 +24,23 @@ def _key(path, private) -> str:
     return base64.urlsafe_b64encode(bidtool.unwrap_content_key(path, private)).decode().rstrip("=")
 
 
+def _published_with_a_sealed_reserve(tmp_path):
+    """A published tender whose agent sealed a reserve price to its own keys, like a bidder seals a bid."""
+    world = _world()
+    agent = world["agent"]
+    tender = _draft(world, deadline=NOW + dt.timedelta(days=25))
+    services.tender_publish(actor=agent, tender=tender)
+    lot = tender.tender_lots.get()
+    sealer = SealingBidder(user=agent)
+    for kind, key in ((KeyKind.SEALING, sealer.sealing), (KeyKind.SIGNING, sealer.signing)):
+        bids.bidder_key_register(actor=agent, kind=kind, public_key=bidtool.public_key_to_pem(key).decode())
+    sealed = sealer.seal(tmp_path / "reserve", lot=lot, opening_data={"price": 777_777_700})
+    return agent, tender, lot, sealer, sealed
+
+
 def test_reserve_price_is_sealed_then_read_out_with_the_bids(tmp_path):
     with time_machine.travel(NOW, tick=False) as traveller:
-        world = _world()
-        agent = world["agent"]
-        tender = _draft(world, deadline=NOW + dt.timedelta(days=25))
-        services.tender_publish(actor=agent, tender=tender)
-        lot = tender.tender_lots.get()
-        # The agent seals the reserve price to its own keys, like a bidder seals a bid.
-        sealer = SealingBidder(user=agent)
-        for kind, key in ((KeyKind.SEALING, sealer.sealing), (KeyKind.SIGNING, sealer.signing)):
-            bids.bidder_key_register(actor=agent, kind=kind, public_key=bidtool.public_key_to_pem(key).decode())
-        sealed = sealer.seal(tmp_path / "reserve", lot=lot, opening_data={"price": 777_777_700})
+        agent, tender, lot, sealer, sealed = _published_with_a_sealed_reserve(tmp_path)
         reserve.reserve_price_submit(actor=agent, tender_lot=lot, envelope=sealed.path)
         with pytest.raises(PermissionDenied):
             reserve.reserve_price_submit(actor=SealingBidder.registered().user, tender_lot=lot, envelope=sealed.path)
@@ -66,15 +71,7 @@ def test_the_sealed_reserve_price_is_accepted_through_the_api(tmp_path):
     from ggzy.core.testing.parties import signed_in_client
 
     with time_machine.travel(NOW, tick=False):
-        world = _world()
-        agent = world["agent"]
-        tender = _draft(world, deadline=NOW + dt.timedelta(days=25))
-        services.tender_publish(actor=agent, tender=tender)
-        lot = tender.tender_lots.get()
-        sealer = SealingBidder(user=agent)
-        for kind, key in ((KeyKind.SEALING, sealer.sealing), (KeyKind.SIGNING, sealer.signing)):
-            bids.bidder_key_register(actor=agent, kind=kind, public_key=bidtool.public_key_to_pem(key).decode())
-        sealed = sealer.seal(tmp_path / "reserve", lot=lot, opening_data={"price": 777_777_700})
+        agent, tender, lot, _sealer, sealed = _published_with_a_sealed_reserve(tmp_path)
         client = signed_in_client(agent)
         url = f"/api/v1/tenders/{tender.code}/lots/{lot.lot.code}/reserve-price"
         missing = client.post(url)
