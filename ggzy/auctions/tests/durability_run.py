@@ -196,12 +196,14 @@ class Cluster:
         for victim in victims:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(victim, signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while any(_alive(v) for v in victims):
-            if time.monotonic() > deadline:
-                raise RuntimeError("the killed server's processes did not go away")
-            time.sleep(0.01)
-        _reap(victims)
+        # This process is their subreaper: the postmaster is its child, and each backend becomes its
+        # child once the postmaster has died. Reaping them in that order waits for each to be gone.
+        for victim in victims:
+            try:
+                os.waitpid(victim, 0)
+            except ChildProcessError:
+                if _alive(victim):
+                    raise RuntimeError(f"killed process {victim} is not this process's child to wait for") from None
         if _exists(pid):
             # An unreaped zombie keeps its pid, and PostgreSQL then takes postmaster.pid for a live server.
             raise RuntimeError(f"the killed postmaster {pid} was not reaped (start the server from this process)")
@@ -294,6 +296,17 @@ class Tally:
     in_flight: int = 0
     failures: list[str] = dataclasses.field(default_factory=list)
     failed: threading.Event = dataclasses.field(default_factory=threading.Event)  # every thread gives up
+    # Notified on every acknowledgement, retry and failure (shares `guard`): the controller waits on it.
+    changed: threading.Condition = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.changed = threading.Condition(self.guard)
+
+    def wait_until(self, ready: Callable[[], bool], timeout: float | None = None) -> bool:
+        """Block until `ready()` (read under the guard) or the run failed; False if it failed or timed out."""
+        with self.changed:
+            self.changed.wait_for(lambda: ready() or self.failed.is_set(), timeout)
+            return ready() and not self.failed.is_set()
 
     @property
     def acks(self) -> int:
@@ -301,9 +314,10 @@ class Tally:
             return len(self.acknowledged)
 
     def fail(self, text: str) -> None:
-        with self.guard:
+        with self.changed:
             self.failures.append(text)
-        self.failed.set()
+            self.failed.set()
+            self.changed.notify_all()
 
 
 def retrying(call: Callable[[], T], tally: Tally) -> T:
@@ -316,14 +330,15 @@ def retrying(call: Callable[[], T], tally: Tally) -> T:
         try:
             return call()
         except (OperationalError, InterfaceError) as error:
-            with tally.guard:
+            with tally.changed:
                 tally.retries += 1
                 tally.database_errors[type(error.__cause__ or error).__name__] += 1
+                tally.changed.notify_all()
             with contextlib.suppress(DatabaseError):
                 connection.close()
             if tally.failed.is_set() or time.monotonic() > deadline:
                 raise
-            time.sleep(0.05 + random.random() * 0.1)
+            tally.failed.wait(0.05 + random.random() * 0.1)  # the client's back-off; a failed run ends it
 
 
 def bidder_loop(
@@ -374,10 +389,11 @@ def bidder_loop(
                 raise AssertionError(f"acknowledged {ack.amount_fen} for a bid of {amount}")
             if ack.duplicate and attempts == 1:
                 raise AssertionError(f"a fresh key {key} was answered as a duplicate")
-            with tally.guard:
+            with tally.changed:
                 if key in tally.acknowledged:
                     raise AssertionError(f"key {key} acknowledged twice")
                 tally.acknowledged[key] = (ack.amount_fen, ack.seq)
+                tally.changed.notify_all()
                 tally.best = max(tally.best or 0, ack.amount_fen)
                 if attempts > 1:
                     # A duplicate: the first attempt had committed but its reply was lost with the server.
@@ -408,11 +424,7 @@ def controller(
     from django.db import connections
 
     def wait_for(acks: int) -> bool:
-        while tally.acks < acks:
-            if stop.is_set():
-                return False
-            time.sleep(0.005)
-        return True
+        return tally.wait_until(lambda: len(tally.acknowledged) >= acks)
 
     try:
         target = options.kill_after
@@ -420,10 +432,12 @@ def controller(
             if not wait_for(target):
                 return
             with tally.guard:
-                at_kill, in_flight = len(tally.acknowledged), tally.in_flight
+                at_kill, in_flight, retries = len(tally.acknowledged), tally.in_flight, tally.retries
             killed = cluster.kill9()
             log(f"kill -9 of the server ({killed} processes) after {at_kill} acks, {in_flight} bids in flight")
-            time.sleep(options.down)
+            # The server stays dead until every bidder has run into it (at most `down` seconds).
+            everyone_failed = retries + options.bidders
+            tally.wait_until(lambda: tally.retries >= everyone_failed, timeout=options.down)  # noqa: B023 - waited on here
             began = time.monotonic()
             cluster.start()
             report["recovery_seconds"].append(round(time.monotonic() - began, 2))
@@ -548,8 +562,7 @@ def run(cluster: Cluster, options: argparse.Namespace) -> dict[str, Any]:
         # Every acknowledgement so far through one more crash, with no load.
         if not tally.failures:
             try:
-                killed = cluster.kill9()
-                time.sleep(options.down)
+                killed = cluster.kill9()  # no load: nobody to keep it down for
                 cluster.start()
                 log(f"final kill -9 ({killed} processes) and restart with the load stopped")
                 report["final_kill"] = True
