@@ -97,7 +97,8 @@ def sale_rule(key: str, *, lot: Lot, method: str) -> rules.RuleValue:
         raise ValidationError(_("规则表中没有本交易适用的规则“{key}”，请联系系统管理员。").format(key=key)) from missing
 
 
-def _optional_rule(table: dict[str, str], sale: Sale) -> rules.RuleValue | None:
+def optional_rule(table: dict[str, str], sale: Sale) -> rules.RuleValue | None:
+    """The rule a table names for the sale's trade type; None when the trade type has none."""
     key = table.get(sale.lot.project.trade_type)
     return sale_rule(key, lot=sale.lot, method=sale.method) if key is not None else None
 
@@ -328,7 +329,7 @@ def sale_result_record(*, sale: Sale) -> None:
     publicity: rules.RuleValue | None = None
     if sale.status == SaleStatus.DEAL:
         sale.premium_rate_percent = premium_rate(sale)
-        publicity = _optional_rule(PUBLICITY_RULE_BY_TRADE_TYPE, sale)
+        publicity = optional_rule(PUBLICITY_RULE_BY_TRADE_TYPE, sale)
         if publicity is not None:
             sale.publicity_ends_at = clock.end_of_day(periods.earliest_day_after(closed_on, publicity))
         confirmation = _confirmation_issue(sale)
@@ -416,7 +417,7 @@ def _confirmation_text(sale: Sale, sign_due: dt.datetime | None) -> str:
 
 
 def _confirmation_issue(sale: Sale) -> DealConfirmation:
-    rule = _optional_rule(CONFIRMATION_RULE_BY_TRADE_TYPE, sale)
+    rule = optional_rule(CONFIRMATION_RULE_BY_TRADE_TYPE, sale)
     assert sale.closed_at is not None
     due = periods.period_deadline(clock.local(sale.closed_at).date(), rule) if rule is not None else None
     text = _confirmation_text(sale, due)

@@ -491,15 +491,10 @@ REJECTED_REFUND_RULE_BY_TRADE_TYPE = {"land_use": "land.rejected_deposit_refund_
 REVIEW_DEADLINE_TASK = "auctions.review_deadline"
 
 
-def _scope_rule(table: dict[str, str], sale: Sale) -> rules.RuleValue | None:
-    key = table.get(sale.lot.project.trade_type)
-    return results.sale_rule(key, lot=sale.lot, method=sale.method) if key is not None else None
-
-
 def registration_closes_at(sale: Sale) -> dt.datetime | None:
     """The end of the last day on which one may apply: the legal working days must remain before
     the listing end (Fujian: ≥ 3). None: no listing period, or no such rule for the trade type."""
-    rule = _scope_rule(REGISTRATION_CLOSE_RULE_BY_TRADE_TYPE, sale)
+    rule = results.optional_rule(REGISTRATION_CLOSE_RULE_BY_TRADE_TYPE, sale)
     if rule is None or sale.listing_end is None:
         return None
     return clock.end_of_day(periods.latest_day_before(clock.local(sale.listing_end).date(), rule))
@@ -507,7 +502,7 @@ def registration_closes_at(sale: Sale) -> dt.datetime | None:
 
 def review_due_at(sale: Sale, applied_at: dt.datetime) -> dt.datetime | None:
     """When an application must have been reviewed (Fujian: within 2 days); None without a rule."""
-    rule = _scope_rule(REVIEW_RULE_BY_TRADE_TYPE, sale)
+    rule = results.optional_rule(REVIEW_RULE_BY_TRADE_TYPE, sale)
     if rule is None:
         return None
     return clock.end_of_day(periods.period_last_day(clock.local(applied_at).date(), rule))
@@ -602,7 +597,7 @@ def registration_review(*, actor: Any, registration: Registration, approve: bool
     registration.bid_number = _new_bid_number(sale) if approve else ""
     registration.reviewed_at = now
     registration.reviewed_by = actor
-    refund = _scope_rule(REJECTED_REFUND_RULE_BY_TRADE_TYPE, sale)
+    refund = results.optional_rule(REJECTED_REFUND_RULE_BY_TRADE_TYPE, sale)
     if not approve and registration.deposit_confirmed_at is not None and refund is not None:
         # A rejected applicant that had paid is owed its deposit back (Fujian: within 5 days).
         registration.refund_due = clock.end_of_day(periods.period_last_day(clock.local(now).date(), refund))
