@@ -7,12 +7,19 @@ The engine (`engine.py`) decides; these rows record its inputs and what it said.
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Eligibility, NoDeal, RegistrationStatus, SaleMethod, SalePhase, SaleStatus
+
+
+def new_state_token() -> str:
+    """A `Sale.state_token`: random, so that no two operations of any sale share one."""
+    return secrets.token_hex(8)
 
 
 class Sale(models.Model):
@@ -49,6 +56,9 @@ class Sale(models.Model):
     )
     last_seq = models.PositiveIntegerField(_("最后事件序号"), default=0)
     tick_job_key = models.CharField(_("计时任务键"), max_length=200, blank=True)
+    # A new random value with every persisted engine operation: a process's remembered engine
+    # state is used only while it matches (services.py, "Rebuilding the engine state").
+    state_token = models.CharField(_("状态版本"), max_length=32, default=new_state_token)
     # The result, after the close.
     winner = models.ForeignKey(
         "Registration", verbose_name=_("竞得人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"

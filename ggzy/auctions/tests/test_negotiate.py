@@ -223,7 +223,8 @@ def test_one_qualified_transferee_gets_a_negotiated_deal_at_no_less_than_the_flo
 
     # Once only; a replay of the log (another process) gives the same state, and bids are refused.
     _refused(world, world.staff, PRICE, "bidding_started")
-    services._STATES.clear()
+    services._LATEST.clear()
+    services._COMMITTED.clear()
     state = services._state(sale(world))
     assert state.last_seq == closed.last_seq and state.phase == engine.Phase.CLOSED
     assert state.result == engine.Deal(bidder=transferee.bid_number, price_fen=PRICE, bid_seq=None, negotiated=True)
