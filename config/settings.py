@@ -108,6 +108,9 @@ ASYNC_PATHS = env("ASYNC_PATHS", r"^/auctions/\d+/live/$")
 WEB_THREADS = env_int("WEB_THREADS", 10)
 # The auction room (ggzy/auctions/live.py) on SQLite: how often each web process re-reads the watched sales.
 AUCTION_LIVE_POLL_SECONDS = float(env("AUCTION_LIVE_POLL_SECONDS", "0.25"))
+# Bids of one sale that arrive while its last write runs are written together (auctions/services.py
+# `sale_bid`): at most this many in one transaction.
+AUCTION_BID_BATCH_MAX = env_int("AUCTION_BID_BATCH_MAX", 50)
 # A notice search stopped after this many milliseconds asks the visitor to narrow it (PostgreSQL;
 # 0 = no limit). disclosure/search.py `time_limit`, docs/search.md.
 SEARCH_TIME_LIMIT_MS = env_int("SEARCH_TIME_LIMIT_MS", 1000)

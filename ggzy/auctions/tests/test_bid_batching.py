@@ -1,0 +1,164 @@
+"""Group commit of bids (services.sale_bid): the bids of one sale that arrive while its last write
+runs are written together, each judged on its own, each answered only after its batch committed;
+a failed batch answers every bid in it with the failure and the next batch still runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from ggzy.accounts.choices import Role
+from ggzy.auctions import services
+from ggzy.auctions.models import Sale, SaleBid
+from ggzy.core.testing.parties import make_user
+from ggzy.jobs import services as jobs_services
+from ggzy.witness.models import WitnessEvent
+
+from .helpers import INCREMENT, NOW, START, START_PRICE, create_listing, land_world, qualified_bidders
+
+
+@pytest.mark.django_db
+def test_one_batch_judges_each_bid_on_its_own_and_writes_the_accepted_ones_once():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = land_world()
+        sale = create_listing(world)
+        qualified_bidders(world, 2)
+        traveller.move_to(START + dt.timedelta(hours=1))
+        jobs_services.run_due_jobs()
+        a, b = world.bidders
+        outsider = make_user(Role.BIDDER)
+        witnessed = WitnessEvent.objects.filter(action="auctions.bid_accepted").count()
+        batch = [
+            services._Bid(a, START_PRICE, "a-1"),
+            services._Bid(b, START_PRICE, "b-1"),  # equal to the bid before it: refused
+            services._Bid(a, START_PRICE, "a-1"),  # a retry of the first: the same acknowledgement
+            services._Bid(outsider, START_PRICE + 5 * INCREMENT, "x-1"),  # not a qualified bidder
+            services._Bid(b, START_PRICE + INCREMENT, "b-2"),
+            services._Bid(a, START_PRICE + INCREMENT + 1, "a-2"),  # less than one increment above
+        ]
+        services._bids_write(sale.pk, batch)
+
+    first, refused, retry, outsider_bid, second, short = batch
+    assert first.ack is not None and second.ack is not None
+    assert (first.ack.amount_fen, second.ack.amount_fen) == (START_PRICE, START_PRICE + INCREMENT)
+    assert second.ack.seq > first.ack.seq
+    assert retry.ack is not None and retry.ack.duplicate and retry.ack.seq == first.ack.seq
+    assert isinstance(refused.error, ValidationError) and refused.error.code == "below_increment"
+    assert isinstance(short.error, ValidationError) and short.error.code == "below_increment"
+    assert isinstance(outsider_bid.error, PermissionDenied)
+    stored = list(SaleBid.objects.filter(sale=sale).order_by("seq").values_list("key", "amount_fen"))
+    assert stored == [("a-1", START_PRICE), ("b-2", START_PRICE + INCREMENT)]
+    sale.refresh_from_db()
+    assert (sale.price_fen, sale.leader_id) == (START_PRICE + INCREMENT, world.registrations[1].pk)
+    # One witness entry for the batch, listing both accepted bids by bid number only.
+    entries = WitnessEvent.objects.filter(action="auctions.bid_accepted").order_by("seq")
+    assert entries.count() == witnessed + 1
+    events = entries.last().after["events"]
+    assert [e["seq"] for e in events if e["kind"] == "bid_accepted"] == [first.ack.seq, second.ack.seq]
+    assert str(world.bidders[0].organization) not in str(events)
+
+
+@pytest.mark.django_db
+def test_a_bid_on_a_sale_that_does_not_exist_raises_does_not_exist():
+    with pytest.raises(Sale.DoesNotExist):
+        services.sale_bid(actor=make_user(Role.BIDDER), sale=Sale(pk=987654), amount_fen=1, key="k")
+
+
+class _Writes:
+    """A stand-in for `_bids_write`: the first batch waits until released, so that the bids sent
+    meanwhile queue up; `fail` makes a batch raise (its transaction failed)."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.first_started = threading.Event()
+        self.release = threading.Event()
+        self.fail: set[int] = set()  # numbers of the batches that fail
+
+    def __call__(self, sale_id: int, batch: list[services._Bid]) -> None:
+        number = len(self.batches)
+        self.batches.append([bid.key for bid in batch])
+        if number == 0:
+            self.first_started.set()
+            assert self.release.wait(10)
+        if number in self.fail:
+            raise RuntimeError("the database went away")
+        for bid in batch:
+            bid.ack = services.BidAck("0000000001", bid.amount_fen, 1, NOW)
+
+
+def _send(keys: list[str], answers: dict[str, object]) -> list[threading.Thread]:
+    def send(key: str) -> None:
+        try:
+            answers[key] = services.sale_bid(actor=None, sale=Sale(pk=424242), amount_fen=1, key=key)
+        except BaseException as error:  # noqa: BLE001 - the test reads every answer
+            answers[key] = error
+
+    threads = []
+    for key in keys:
+        thread = threading.Thread(target=send, args=(key,))
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def _queued(count: int) -> None:
+    for _attempt in range(1000):
+        with services._queue(424242).lock:
+            if len(services._queue(424242).waiting) >= count:
+                return
+        threading.Event().wait(0.005)
+    raise AssertionError(f"{count} bids never queued")
+
+
+@pytest.mark.parametrize("failing", [False, True])
+def test_bids_that_arrive_during_a_write_are_written_together_in_order(monkeypatch, failing):
+    writes = _Writes()
+    if failing:
+        writes.fail = {1}
+    monkeypatch.setattr(services, "_bids_write", writes)
+    monkeypatch.setitem(services._QUEUES, 424242, services._Queue())
+    answers: dict[str, object] = {}
+    threads = _send(["first"], answers)
+    assert writes.first_started.wait(10)
+    for key in ("second", "third", "fourth"):  # one at a time: their order of arrival is known
+        threads += _send([key], answers)
+        _queued(["second", "third", "fourth"].index(key) + 1)
+    writes.release.set()
+    for thread in threads:
+        thread.join(10)
+        assert not thread.is_alive()
+    assert writes.batches == [["first"], ["second", "third", "fourth"]]
+    assert isinstance(answers["first"], services.BidAck)
+    for key in ("second", "third", "fourth"):
+        if failing:
+            assert isinstance(answers[key], RuntimeError)  # not acknowledged: the client retries
+        else:
+            assert isinstance(answers[key], services.BidAck)
+    # The queue is idle again: the next bid writes at once, alone.
+    threads = _send(["fifth"], answers)
+    threads[0].join(10)
+    assert writes.batches[-1] == ["fifth"] and isinstance(answers["fifth"], services.BidAck)
+    assert not services._queue(424242).writing
+
+
+def test_a_batch_is_at_most_the_configured_size_and_the_rest_follows(monkeypatch, settings):
+    settings.AUCTION_BID_BATCH_MAX = 2
+    writes = _Writes()
+    monkeypatch.setattr(services, "_bids_write", writes)
+    monkeypatch.setitem(services._QUEUES, 424242, services._Queue())
+    answers: dict[str, object] = {}
+    threads = _send(["first"], answers)
+    assert writes.first_started.wait(10)
+    keys = ["b", "c", "d", "e", "f"]
+    for n, key in enumerate(keys, start=1):
+        threads += _send([key], answers)
+        _queued(n)
+    writes.release.set()
+    for thread in threads:
+        thread.join(10)
+    assert writes.batches == [["first"], ["b", "c"], ["d", "e"], ["f"]]
+    assert all(isinstance(answers[key], services.BidAck) for key in ["first", *keys])
