@@ -171,7 +171,9 @@ def sale_events(request: HttpRequest, sale_id: int, query: Query[EventQuery]) ->
 def bid_place(request: AuthedRequest, sale_id: int, payload: BidIn) -> Status[BidAckOut] | Status[RefusalOut]:
     # The service reads the sale under its lock, and says when there is none: no read here.
     try:
-        ack = services.sale_bid(actor=request.user, sale=Sale(pk=sale_id), amount_fen=payload.amount_fen, key=payload.key)
+        ack = services.sale_bid(
+            actor=request.user, sale=Sale(pk=sale_id), amount_fen=payload.amount_fen, key=payload.key
+        )
     except Sale.DoesNotExist as missing:
         raise Http404(_("竞价交易不存在。")) from missing
     except ValidationError as error:

@@ -775,12 +775,13 @@ def _bids_lead(sale_id: int, queue: _Queue) -> None:
     """Write one batch of the waiting bids (this thread's among them), then hand the lead to the
     first bid still waiting, or give it up."""
     with queue.lock:
-        batch, queue.waiting = queue.waiting[: settings.AUCTION_BID_BATCH_MAX], queue.waiting[
-            settings.AUCTION_BID_BATCH_MAX :
-        ]
+        batch, queue.waiting = (
+            queue.waiting[: settings.AUCTION_BID_BATCH_MAX],
+            queue.waiting[settings.AUCTION_BID_BATCH_MAX :],
+        )
     try:
         _bids_write(sale_id, batch)
-    except BaseException as error:  # the transaction failed: no bid of the batch was written
+    except BaseException as error:  # noqa: BLE001 - the transaction failed: every bid of the batch is told
         for bid in batch:
             bid.ack, bid.error = None, error
     finally:
