@@ -66,4 +66,7 @@ class Command(BaseCommand):
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     child.kill()
-        sys.exit(max(child.returncode or 0 for child in children))
+        # A child that ended by the SIGTERM sent above stopped as asked (uvicorn re-raises the
+        # signal after its graceful shutdown, so it reports -SIGTERM): that is not a failure.
+        codes = [0 if child.returncode == -signal.SIGTERM else child.returncode or 0 for child in children]
+        sys.exit(max(codes, key=abs))
