@@ -249,8 +249,9 @@ def _state(sale: Sale, registrations: list[Registration] | None = None) -> engin
     ):
         base = None
     state = _replay(sale, list(qualified), base)
-    _bounded_put(_LATEST, sale.pk, (sale.state_token, state))  # read under the lock: committed
-    _remember_committed(sale.pk, state)
+    _bounded_put(_LATEST, sale.pk, (sale.state_token, state))
+    # Committed once this transaction commits (it may hold writes of its own to the sale).
+    transaction.on_commit(lambda: _remember_committed(sale.pk, state))
     return state
 
 
@@ -775,10 +776,8 @@ def _bids_lead(sale_id: int, queue: _Queue) -> None:
     """Write one batch of the waiting bids (this thread's among them), then hand the lead to the
     first bid still waiting, or give it up."""
     with queue.lock:
-        batch, queue.waiting = (
-            queue.waiting[: settings.AUCTION_BID_BATCH_MAX],
-            queue.waiting[settings.AUCTION_BID_BATCH_MAX :],
-        )
+        batch = queue.waiting[: settings.AUCTION_BID_BATCH_MAX]
+        del queue.waiting[: settings.AUCTION_BID_BATCH_MAX]
     try:
         _bids_write(sale_id, batch)
     except BaseException as error:  # noqa: BLE001 - the transaction failed: every bid of the batch is told

@@ -13,6 +13,7 @@ from ggzy.catalog import selectors as catalog_selectors
 from ggzy.core import clock
 from ggzy.core.choices import ProcurementMethod, TradeType
 from ggzy.core.testing.parties import make_org, make_user
+from ggzy.jobs import services as jobs_services
 from ggzy.projects import services as project_services
 
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=clock.BEIJING)  # a Monday
@@ -99,3 +100,14 @@ def sale(world: World) -> Sale:
     assert world.sale is not None
     world.sale.refresh_from_db()
     return world.sale
+
+
+def listing_under_way(traveller: Any, bidders: int = 2) -> tuple[World, Sale]:
+    """A land listing with `bidders` qualified bidders, an hour into its listing period (the
+    worker has started it); `traveller` is the test's time_machine traveller, at NOW."""
+    world = land_world()
+    listing = create_listing(world)
+    qualified_bidders(world, bidders)
+    traveller.move_to(START + dt.timedelta(hours=1))
+    jobs_services.run_due_jobs()
+    return world, listing

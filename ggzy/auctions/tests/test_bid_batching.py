@@ -4,7 +4,6 @@ a failed batch answers every bid in it with the failure and the next batch still
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 
 import pytest
@@ -15,20 +14,15 @@ from ggzy.accounts.choices import Role
 from ggzy.auctions import services
 from ggzy.auctions.models import Sale, SaleBid
 from ggzy.core.testing.parties import make_user
-from ggzy.jobs import services as jobs_services
 from ggzy.witness.models import WitnessEvent
 
-from .helpers import INCREMENT, NOW, START, START_PRICE, create_listing, land_world, qualified_bidders
+from .helpers import INCREMENT, NOW, START_PRICE, listing_under_way
 
 
 @pytest.mark.django_db
 def test_one_batch_judges_each_bid_on_its_own_and_writes_the_accepted_ones_once():
     with time_machine.travel(NOW, tick=False) as traveller:
-        world = land_world()
-        sale = create_listing(world)
-        qualified_bidders(world, 2)
-        traveller.move_to(START + dt.timedelta(hours=1))
-        jobs_services.run_due_jobs()
+        world, sale = listing_under_way(traveller)
         a, b = world.bidders
         outsider = make_user(Role.BIDDER)
         witnessed = WitnessEvent.objects.filter(action="auctions.bid_accepted").count()
@@ -105,13 +99,29 @@ def _send(keys: list[str], answers: dict[str, object]) -> list[threading.Thread]
     return threads
 
 
-def _queued(count: int) -> None:
-    for _attempt in range(1000):
-        with services._queue(424242).lock:
-            if len(services._queue(424242).waiting) >= count:
-                return
-        threading.Event().wait(0.005)
-    raise AssertionError(f"{count} bids never queued")
+class _Waiting(list):
+    """A queue's list of waiting bids that tells the test each arrival (no polling)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = threading.Condition()
+
+    def append(self, bid: services._Bid) -> None:
+        with self.arrived:
+            super().append(bid)
+            self.arrived.notify_all()
+
+
+def _watched_queue(monkeypatch) -> _Waiting:
+    queue = services._Queue()
+    queue.waiting = waiting = _Waiting()
+    monkeypatch.setitem(services._QUEUES, 424242, queue)
+    return waiting
+
+
+def _queued(waiting: _Waiting, count: int) -> None:
+    with waiting.arrived:
+        assert waiting.arrived.wait_for(lambda: len(waiting) >= count, timeout=10), f"{count} bids never queued"
 
 
 @pytest.mark.parametrize("failing", [False, True])
@@ -120,13 +130,13 @@ def test_bids_that_arrive_during_a_write_are_written_together_in_order(monkeypat
     if failing:
         writes.fail = {1}
     monkeypatch.setattr(services, "_bids_write", writes)
-    monkeypatch.setitem(services._QUEUES, 424242, services._Queue())
+    waiting = _watched_queue(monkeypatch)
     answers: dict[str, object] = {}
     threads = _send(["first"], answers)
     assert writes.first_started.wait(10)
     for key in ("second", "third", "fourth"):  # one at a time: their order of arrival is known
         threads += _send([key], answers)
-        _queued(["second", "third", "fourth"].index(key) + 1)
+        _queued(waiting, ["second", "third", "fourth"].index(key) + 1)
     writes.release.set()
     for thread in threads:
         thread.join(10)
@@ -149,14 +159,14 @@ def test_a_batch_is_at_most_the_configured_size_and_the_rest_follows(monkeypatch
     settings.AUCTION_BID_BATCH_MAX = 2
     writes = _Writes()
     monkeypatch.setattr(services, "_bids_write", writes)
-    monkeypatch.setitem(services._QUEUES, 424242, services._Queue())
+    waiting = _watched_queue(monkeypatch)
     answers: dict[str, object] = {}
     threads = _send(["first"], answers)
     assert writes.first_started.wait(10)
     keys = ["b", "c", "d", "e", "f"]
     for n, key in enumerate(keys, start=1):
         threads += _send([key], answers)
-        _queued(n)
+        _queued(waiting, n)
     writes.release.set()
     for thread in threads:
         thread.join(10)

@@ -15,9 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 from ggzy.auctions import services
 from ggzy.auctions.models import Sale, SaleBid
-from ggzy.jobs import services as jobs_services
 
-from .helpers import INCREMENT, NOW, START, START_PRICE, create_listing, land_world, qualified_bidders
+from .helpers import INCREMENT, NOW, START_PRICE, listing_under_way
 
 
 def _without_clock(state):
@@ -39,11 +38,7 @@ def _forget() -> None:
 def test_the_remembered_state_equals_a_replay_and_a_rolled_back_operation_never_matches():
     _forget()
     with time_machine.travel(NOW, tick=False) as traveller:
-        world = land_world()
-        sale = create_listing(world)
-        qualified_bidders(world, 2)
-        traveller.move_to(START + dt.timedelta(hours=1))
-        jobs_services.run_due_jobs()
+        world, sale = listing_under_way(traveller)
         for n in range(1, 6):
             traveller.shift(dt.timedelta(minutes=1))
             services.sale_bid(
@@ -78,11 +73,7 @@ def test_the_remembered_state_equals_a_replay_and_a_rolled_back_operation_never_
 def test_another_processs_bids_are_replayed_from_the_last_committed_state():
     _forget()
     with time_machine.travel(NOW, tick=False) as traveller:
-        world = land_world()
-        sale = create_listing(world)
-        qualified_bidders(world, 2)
-        traveller.move_to(START + dt.timedelta(hours=1))
-        jobs_services.run_due_jobs()
+        world, sale = listing_under_way(traveller)
         services.sale_bid(actor=world.bidders[0], sale=sale, amount_fen=START_PRICE, key="first")
         sale.refresh_from_db()
         older = services._COMMITTED[sale.pk]
