@@ -24,6 +24,7 @@ from django.core.wsgi import get_wsgi_application
 django_asgi = get_asgi_application()  # sets Django up: the apps' modules can be imported from here on
 
 from ggzy.auctions.live_asgi import application as live_stream  # noqa: E402
+from ggzy.core.http import receipt_mark  # noqa: E402
 
 django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)  # type: ignore[arg-type]
 ASYNC_PATHS = re.compile(settings.ASYNC_PATHS)
@@ -33,6 +34,7 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "http" and ASYNC_PATHS.match(scope.get("path", "")):
         await live_stream(scope, receive, send)
     elif scope["type"] == "http":
+        receipt_mark()  # the request's place in the order of receipt, before it waits for a thread
         await django_wsgi(scope, receive, send)  # type: ignore[arg-type]
     else:
         await django_asgi(scope, receive, send)

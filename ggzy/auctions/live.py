@@ -2,20 +2,26 @@
 sale to the watchers of that sale (the SSE view, `live_views.py`, is one watcher per connection).
 
 Where new events come from. `services._persist` calls `announce` inside the sale's locked
-transaction; the events reach this process's hub by one of three paths, all of which only say
-"sale S now ends at event N" — the hub then reads the events itself:
+transaction; the events reach this process's hub by one of three paths:
 
-- in-process: `announce` registers a `transaction.on_commit` hook that wakes the hub of the
-  committing process (a bid posted to this web process);
-- PostgreSQL: `announce` also runs `pg_notify('ggzy_auctions', 'S:N')` in the transaction, so
+- in-process: `announce` registers a `transaction.on_commit` hook that hands the committed events
+  themselves, serialised in the committing thread, to the hub of the committing process (a bid
+  posted to this web process): nothing is read back. Hooks of two commits may reach the hub out of
+  order; a batch that does not follow what the hub has fanned out is not used, and the hub reads
+  the database as for a notification;
+- PostgreSQL: `announce` also runs `pg_notify('ggzy_auctions', 'S:N:O')` in the transaction, so
   PostgreSQL delivers it exactly when (and only if) the transaction commits, in commit order, with
   no window between the commit and the notification in which a crash could lose it (which a NOTIFY
   sent from an on_commit hook would have). Every web process holds one LISTEN connection (psycopg
   async), opened when its first watcher arrives and reopened with back-off when it drops; after
   every (re)connection it compares the watched sales' `last_seq` with what it has fanned out, so a
-  notification missed while it was not listening is caught up;
+  notification missed while it was not listening is caught up. `O` names the committing process:
+  a hub ignores its own process's notifications, whose events its committing threads hand over
+  (a notification can overtake the handover; reading the events for it would be wasted);
 - SQLite (the embedded default, where the worker's ticks come from another process): every
   `AUCTION_LIVE_POLL_SECONDS` the hub reads `last_seq` of the sales that have watchers.
+
+The last two only say "sale S now ends at event N": the hub then reads the events itself.
 
 One read per process. Per sale the hub keeps the last event it has fanned out (`_Channel.seq`);
 when a sale moves past it, one task reads the new rows once and puts the same batch, already
@@ -39,6 +45,8 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
+import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -55,6 +63,7 @@ from .models import Sale, SaleEvent
 CHANNEL = "ggzy_auctions"
 RESULT_KIND = "closed"  # engine.Closed: the result (deal or no deal), always the last event of a sale
 QUEUE_BATCHES = 256  # batches a watcher may have pending before it is marked lagging
+HEARTBEAT_SECONDS = 15.0  # default of settings.AUCTION_LIVE_HEARTBEAT_SECONDS: keeps proxies from closing
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0  # seconds between retries after a database error
 
 log = logging.getLogger(__name__)
@@ -63,15 +72,19 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class LiveEvent:
-    """One stored event as watchers receive it; `data` is the JSON body, serialised once."""
+    """One stored event as watchers receive it; `data` is the JSON body and `frame` the whole
+    Server-Sent Events frame, both serialised once for every watcher."""
 
     seq: int
     kind: str
     data: str
+    frame: bytes
 
 
 def live_event(row: SaleEvent, server_now: dt.datetime) -> LiveEvent:
-    """`server_now` lets a client set its countdown by the server's clock, which is authoritative."""
+    """`server_now` lets a client set its countdown by the server's clock, which is authoritative.
+    Keys are sorted: an event handed over by its committing thread and the same event read back
+    from the database (whose JSON column may reorder the payload's keys) are the same bytes."""
     body = {
         "seq": row.seq,
         "kind": row.kind,
@@ -79,27 +92,49 @@ def live_event(row: SaleEvent, server_now: dt.datetime) -> LiveEvent:
         "server_now": clock.local(server_now).isoformat(),
         "payload": row.payload,
     }
-    return LiveEvent(row.seq, row.kind, json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return LiveEvent(row.seq, row.kind, data, f"id: {row.seq}\nevent: {row.kind}\ndata: {data}\n\n".encode())
 
 
 # ---------------------------------------------------------------- the writers' side (any process)
 
+_origin: tuple[int, str] | None = None
 
-def announce(*, sale_id: int, last_seq: int) -> None:
-    """Tell the web processes that a sale's log now ends at `last_seq`: called by
+
+def origin() -> str:
+    """This process's name in notifications: random (process ids repeat across hosts), and made
+    afresh in a forked child."""
+    global _origin
+    if _origin is None or _origin[0] != os.getpid():
+        _origin = (os.getpid(), secrets.token_hex(6))
+    return _origin[1]
+
+
+def announce(*, sale_id: int, rows: list[SaleEvent]) -> None:
+    """Tell the web processes that a sale's log now ends with `rows` (consecutive, new): called by
     `services._persist` inside the sale's transaction; nothing is delivered unless it commits."""
+    last_seq = rows[-1].seq
     connection = transaction.get_connection()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{sale_id}:{last_seq}"])
-    transaction.on_commit(lambda: _committed(sale_id, last_seq), robust=True)  # never fails the commit
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{sale_id}:{last_seq}:{origin()}"])
+    transaction.on_commit(lambda: _committed(sale_id, rows), robust=True)  # never fails the commit
 
 
-def _committed(sale_id: int, last_seq: int) -> None:
-    """On commit, in the committing thread: wake this process's hub, if it has one."""
+def _committed(sale_id: int, rows: list[SaleEvent]) -> None:
+    """On commit, in the committing thread: hand the events to this process's hub, if it has one
+    and anybody here watches the sale (serialising them is the committing thread's work, off the
+    event loop)."""
     hub = _hub
-    if hub is not None:
-        hub.changed_threadsafe(sale_id, last_seq)
+    if hub is None or not hub.watching(sale_id):
+        return
+    try:
+        now = clock.now()
+        events = tuple(live_event(row, now) for row in rows)
+    except Exception:  # the hub must still learn of the commit: it reads the events instead
+        log.warning("live: serialising the events of sale %s failed", sale_id, exc_info=True)
+        events = ()
+    hub.changed_threadsafe(sale_id, rows[-1].seq, events)
 
 
 # ---------------------------------------------------------------- database reads (hub thread)
@@ -128,18 +163,56 @@ def _call(function: Callable[..., T], *args: Any) -> T:
 
 
 class Watcher:
-    """One subscriber of one sale: batches of new events arrive in `queue`, in seq order."""
+    """One subscriber of one sale: batches of new events arrive in seq order, and a heartbeat is
+    due when none came for a heartbeat period.
 
-    def __init__(self, sale_id: int) -> None:
+    Not an asyncio.Queue under a timeout: a bid wakes every watcher of its sale, and a timer set and
+    cancelled per wake-up was a third of the cost of a push (measured, docs/auction-engine.md,
+    "Performance"). The hub's one heartbeat task replaces the timers."""
+
+    def __init__(self, sale_id: int, loop: asyncio.AbstractEventLoop) -> None:
         self.sale_id = sale_id
-        self.queue: asyncio.Queue[tuple[LiveEvent, ...]] = asyncio.Queue(QUEUE_BATCHES)
         self.lagging = False  # batches were dropped: read the database from the last event sent
+        self._loop = loop
+        self._batches: list[tuple[LiveEvent, ...]] = []
+        self._idle = True  # nothing delivered since the last heartbeat tick
+        self._beat = False  # a heartbeat is due
+        self._waiter: asyncio.Future[None] | None = None
 
     def deliver(self, batch: tuple[LiveEvent, ...]) -> None:
-        try:
-            self.queue.put_nowait(batch)
-        except asyncio.QueueFull:
+        if len(self._batches) >= QUEUE_BATCHES:
             self.lagging = True
+        elif not self.lagging:
+            self._batches.append(batch)
+        self._idle = False
+        self._wake()
+
+    def heartbeat_tick(self) -> None:
+        """The hub's periodic tick: a heartbeat is due if nothing was delivered since the last one."""
+        if self._idle:
+            self._beat = True
+            self._wake()
+        self._idle = True
+
+    async def wait(self) -> None:
+        """Until batches are pending, a heartbeat is due, or the watcher lags."""
+        if self._batches or self._beat or self.lagging:
+            return
+        self._waiter = self._loop.create_future()
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
+
+    def take(self) -> list[tuple[LiveEvent, ...]]:
+        """The pending batches, oldest first (none: a heartbeat is due); the watcher starts afresh."""
+        batches, self._batches = self._batches, []
+        self._beat = self.lagging = False
+        return batches
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
 
 @dataclass(eq=False)
@@ -157,6 +230,7 @@ class Hub:
         self._channels: dict[int, _Channel] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ggzy-live-db")
         self._source: asyncio.Task[None] | None = None
+        self._heartbeats: asyncio.Task[None] | None = None
 
     async def db(self, function: Callable[..., T], *args: Any) -> T:
         """Run a database read on the hub's thread."""
@@ -173,10 +247,12 @@ class Hub:
         channel = self._channels.get(sale_id)
         if channel is None:
             channel = self._channels[sale_id] = _Channel(sale_id, seq=known_seq, wanted=known_seq)
-        watcher = Watcher(sale_id)
+        watcher = Watcher(sale_id, self.loop)
         channel.watchers.add(watcher)
         if self._source is None or self._source.done():
             self._source = self.loop.create_task(self._run_source())
+        if self._heartbeats is None or self._heartbeats.done():
+            self._heartbeats = self.loop.create_task(self._beat())
         return watcher
 
     def unsubscribe(self, watcher: Watcher) -> None:
@@ -192,20 +268,40 @@ class Hub:
     def watched(self) -> list[int]:
         return list(self._channels)
 
+    def watching(self, sale_id: int) -> bool:
+        """Whether the sale has watchers here (read from any thread: a hint, not a promise)."""
+        return sale_id in self._channels
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(float(getattr(settings, "AUCTION_LIVE_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)))
+            for channel in list(self._channels.values()):
+                for watcher in list(channel.watchers):
+                    watcher.heartbeat_tick()
+
     # -------------------------------------------------------- new events
 
-    def changed_threadsafe(self, sale_id: int, last_seq: int) -> None:
+    def changed_threadsafe(self, sale_id: int, last_seq: int, events: tuple[LiveEvent, ...] = ()) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody watches here any more
-            self.loop.call_soon_threadsafe(self.changed, sale_id, last_seq)
+            self.loop.call_soon_threadsafe(self.changed, sale_id, last_seq, events)
 
-    def changed(self, sale_id: int, last_seq: int) -> None:
-        """A sale's log ends at `last_seq` (announced, notified or polled; repeats are harmless)."""
+    def changed(self, sale_id: int, last_seq: int, events: tuple[LiveEvent, ...] = ()) -> None:
+        """A sale's log ends at `last_seq` (announced, notified or polled; repeats are harmless).
+        `events`, when the committing thread of this process handed them over, are the log's
+        consecutive last events: fanned out at once if they follow what was fanned out before."""
         channel = self._channels.get(sale_id)
         if channel is None:
             return
         channel.wanted = max(channel.wanted, last_seq)
+        if events and events[0].seq <= channel.seq + 1 and events[-1].seq > channel.seq:
+            self._fan_out(channel, tuple(event for event in events if event.seq > channel.seq))
         if channel.wanted > channel.seq and (channel.reader is None or channel.reader.done()):
             channel.reader = self.loop.create_task(self._read(channel))
+
+    def _fan_out(self, channel: _Channel, batch: tuple[LiveEvent, ...]) -> None:
+        channel.seq = batch[-1].seq
+        for watcher in list(channel.watchers):
+            watcher.deliver(batch)
 
     async def _read(self, channel: _Channel) -> None:
         """Read the channel's new events once and fan them out, until it has caught up."""
@@ -220,10 +316,10 @@ class Hub:
                 continue
             if not events:
                 return  # announced beyond what is stored: nothing to send (the next poll re-checks)
-            channel.seq = events[-1].seq
-            batch = tuple(events)
-            for watcher in list(channel.watchers):
-                watcher.deliver(batch)
+            # Events handed over by a committing thread may have been fanned out meanwhile.
+            fresh = tuple(event for event in events if event.seq > channel.seq)
+            if fresh:
+                self._fan_out(channel, fresh)
 
     async def poll_once(self) -> None:
         sale_ids = self.watched()
@@ -264,7 +360,10 @@ class Hub:
             delay = min(delay * 2, BACKOFF_MAX)
 
     def _notified(self, payload: str) -> None:
-        sale_id, _sep, last_seq = payload.partition(":")
+        sale_id, _sep, rest = payload.partition(":")
+        last_seq, _sep, sender = rest.partition(":")
+        if sender == origin():
+            return  # committed here: the committing thread hands the events over
         try:
             self.changed(int(sale_id), int(last_seq))
         except ValueError:
@@ -273,7 +372,8 @@ class Hub:
     # -------------------------------------------------------- shutdown
 
     async def close(self) -> None:
-        tasks = [t for t in [self._source, *(c.reader for c in self._channels.values())] if t is not None]
+        readers = [c.reader for c in self._channels.values()]
+        tasks = [t for t in [self._source, self._heartbeats, *readers] if t is not None]
         self._channels.clear()
         for task in tasks:
             task.cancel()

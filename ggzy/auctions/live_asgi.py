@@ -73,8 +73,8 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
     watching = asyncio.ensure_future(disconnected())
     stream = _stream(hub, pk, after=min(after, last_seq), known_seq=last_seq)
     try:
-        async for text in stream:
-            await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+        async for chunk in stream:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
     except asyncio.CancelledError:
         if not gone:

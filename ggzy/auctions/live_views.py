@@ -20,11 +20,9 @@ and a queue, not a thread or a database connection; reads go through the process
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, Sequence
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils.translation import gettext as _
@@ -37,7 +35,6 @@ from .choices import SaleStatus
 from .models import Sale
 
 RETRY_MILLISECONDS = 3000  # the browser's reconnection delay after a dropped stream
-HEARTBEAT_SECONDS = 15.0  # default of settings.AUCTION_LIVE_HEARTBEAT_SECONDS: keeps proxies from closing
 FINAL = (SaleStatus.DEAL, SaleStatus.NO_DEAL)
 
 
@@ -49,10 +46,6 @@ def _resume_point(request: HttpRequest) -> int | None:
     raw = request.headers.get("Last-Event-ID") or request.GET.get("after") or "0"
     raw = raw.strip()
     return int(raw) if raw.isascii() and raw.isdigit() else None
-
-
-def _frame(event: live.LiveEvent) -> str:
-    return f"id: {event.seq}\nevent: {event.kind}\ndata: {event.data}\n\n"
 
 
 @public  # type: ignore[arg-type]  # an async view; public() only marks it
@@ -80,11 +73,10 @@ async def sale_live(request: HttpRequest, pk: int) -> HttpResponse | StreamingHt
     return response
 
 
-async def _stream(hub: live.Hub, sale_id: int, *, after: int, known_seq: int) -> AsyncGenerator[str, None]:
+async def _stream(hub: live.Hub, sale_id: int, *, after: int, known_seq: int) -> AsyncGenerator[bytes, None]:
     watcher = hub.subscribe(sale_id, known_seq=known_seq)  # before the backlog is read: no gap
     try:
-        yield f"retry: {RETRY_MILLISECONDS}\n\n"
-        heartbeat = float(getattr(settings, "AUCTION_LIVE_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
+        yield f"retry: {RETRY_MILLISECONDS}\n\n".encode()
         last = after
         batch: Sequence[live.LiveEvent] = await hub.events_after(sale_id, last)
         stored = True  # the batch was read from the database: it is the truth
@@ -97,32 +89,24 @@ async def _stream(hub: live.Hub, sale_id: int, *, after: int, known_seq: int) ->
                 continue
             # One write per wake-up, whatever the number of events: under a burst of bids a watcher
             # that fell behind catches up in one chunk instead of one send per event.
-            frames = []
+            frames: list[bytes] = []
             for event in fresh:
-                frames.append(_frame(event))
+                frames.append(event.frame)
                 last = event.seq
                 if event.kind == live.RESULT_KIND:
-                    yield "".join(frames)
+                    yield b"".join(frames)
                     return
             if frames:
-                yield "".join(frames)
-            while True:
-                if not watcher.queue.empty():  # no timer at all when a batch is already waiting
-                    batch, stored = watcher.queue.get_nowait(), False
-                    break
-                try:
-                    # asyncio.timeout, not wait_for: wait_for wraps the get in a new task each time.
-                    async with asyncio.timeout(heartbeat):
-                        batch, stored = await watcher.queue.get(), False
-                    break
-                except TimeoutError:
-                    yield ": heartbeat\n\n"
-            while not watcher.queue.empty():  # batches that queued meanwhile go out in the same chunk
-                batch = (*batch, *watcher.queue.get_nowait())
+                yield b"".join(frames)
+            await watcher.wait()
             if watcher.lagging:  # batches were dropped while this watcher was slow
-                watcher.lagging = False
-                while not watcher.queue.empty():
-                    watcher.queue.get_nowait()
+                watcher.take()
                 batch, stored = await hub.events_after(sale_id, last), True
+                continue
+            # Whatever queued meanwhile goes out in one chunk; nothing queued: a heartbeat is due.
+            batches = watcher.take()
+            if not batches:
+                yield b": heartbeat\n\n"
+            batch, stored = tuple(event for queued in batches for event in queued), False
     finally:
         hub.unsubscribe(watcher)

@@ -49,6 +49,7 @@ from ggzy.accounts import selectors as accounts_selectors
 from ggzy.accounts.choices import Role
 from ggzy.core import clock
 from ggzy.core.choices import METHODS_BY_TRADE_TYPE, TradeType
+from ggzy.core.http import receipt_number
 from ggzy.core.locks import lock, lock_instance
 from ggzy.core.money import format_yuan
 from ggzy.jobs import services as jobs_services
@@ -376,7 +377,7 @@ def _persist(sale: Sale, step: engine.Step, registrations: list[Registration] | 
     _bounded_put(_LATEST, sale.pk, (sale.state_token, state))
     transaction.on_commit(lambda: _remember_committed(sale.pk, state))
     if rows:  # the live room (live.py): NOTIFY at commit, the in-process hub on commit
-        live.announce(sale_id=sale.pk, last_seq=sale.last_seq)
+        live.announce(sale_id=sale.pk, rows=rows)
     return rows
 
 
@@ -704,6 +705,7 @@ class _Bid:
     actor: Any
     amount_fen: int
     key: str
+    receipt: int  # the request's place in the order the server received them (core.http)
     done: threading.Event = field(default_factory=threading.Event)
     lead: bool = False  # handed the lead: this bid's thread writes the next batch
     ack: BidAck | None = None
@@ -753,7 +755,7 @@ def sale_bid(*, actor: Any, sale: Sale, amount_fen: int, key: str) -> BidAck:
     witness entry and the commit. Inside a caller's transaction the bid is written in it, alone."""
     if not isinstance(key, str) or not key or len(key) > 100:
         raise ValidationError({"key": _("报价编号须为1至100个字符。")})
-    mine = _Bid(actor, amount_fen, key)
+    mine = _Bid(actor, amount_fen, key, receipt_number())
     if transaction.get_connection().in_atomic_block:
         _bids_write(sale.pk, [mine])
         return mine.answer()
@@ -823,7 +825,7 @@ def _bids_write(sale_id: int, batch: list[_Bid]) -> None:
         state = _state(sale, registrations)
         events: list[engine.Event] = []
         stored: list[SaleBid] = []
-        for bid in batch:
+        for bid in sorted(batch, key=lambda b: b.receipt):
             bid.ack = bid.error = None
             try:
                 registration = _bid_registration(bid.actor, registrations)

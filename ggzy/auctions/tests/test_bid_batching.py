@@ -27,12 +27,12 @@ def test_one_batch_judges_each_bid_on_its_own_and_writes_the_accepted_ones_once(
         outsider = make_user(Role.BIDDER)
         witnessed = WitnessEvent.objects.filter(action="auctions.bid_accepted").count()
         batch = [
-            services._Bid(a, START_PRICE, "a-1"),
-            services._Bid(b, START_PRICE, "b-1"),  # equal to the bid before it: refused
-            services._Bid(a, START_PRICE, "a-1"),  # a retry of the first: the same acknowledgement
-            services._Bid(outsider, START_PRICE + 5 * INCREMENT, "x-1"),  # not a qualified bidder
-            services._Bid(b, START_PRICE + INCREMENT, "b-2"),
-            services._Bid(a, START_PRICE + INCREMENT + 1, "a-2"),  # less than one increment above
+            services._Bid(a, START_PRICE, "a-1", 1),
+            services._Bid(b, START_PRICE, "b-1", 2),  # equal to the bid before it: refused
+            services._Bid(a, START_PRICE, "a-1", 3),  # a retry of the first: the same acknowledgement
+            services._Bid(outsider, START_PRICE + 5 * INCREMENT, "x-1", 4),  # not a qualified bidder
+            services._Bid(b, START_PRICE + INCREMENT, "b-2", 5),
+            services._Bid(a, START_PRICE + INCREMENT + 1, "a-2", 6),  # less than one increment above
         ]
         services._bids_write(sale.pk, batch)
 
@@ -54,6 +54,29 @@ def test_one_batch_judges_each_bid_on_its_own_and_writes_the_accepted_ones_once(
     events = entries.last().after["events"]
     assert [e["seq"] for e in events if e["kind"] == "bid_accepted"] == [first.ack.seq, second.ack.seq]
     assert str(world.bidders[0].organization) not in str(events)
+
+
+@pytest.mark.django_db
+def test_a_batch_is_judged_in_the_order_the_server_received_its_bids_not_the_order_they_queued():
+    """A bid received first but overtaken on its way to the sale (its thread was slower) is judged
+    first: here it is valid against the price, and so is the higher bid received after it."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world, sale = listing_under_way(traveller)
+        a, b = world.bidders
+        later = services._Bid(b, START_PRICE + INCREMENT, "later", 8)
+        earlier = services._Bid(a, START_PRICE, "earlier", 7)
+        tie_late = services._Bid(b, START_PRICE + 2 * INCREMENT, "tie-late", 10)
+        tie_early = services._Bid(a, START_PRICE + 2 * INCREMENT, "tie-early", 9)
+        services._bids_write(sale.pk, [later, tie_late, earlier, tie_early])  # the order they queued in
+
+    assert earlier.ack is not None and later.ack is not None and tie_early.ack is not None
+    assert earlier.ack.seq < later.ack.seq < tie_early.ack.seq
+    assert isinstance(tie_late.error, ValidationError) and tie_late.error.code == "below_increment"
+    assert list(SaleBid.objects.filter(sale=sale).order_by("seq").values_list("key", flat=True)) == [
+        "earlier",
+        "later",
+        "tie-early",
+    ]
 
 
 @pytest.mark.django_db

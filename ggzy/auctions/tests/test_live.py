@@ -198,7 +198,7 @@ def _seqs(world: World) -> list[int]:
     return list(SaleEvent.objects.filter(sale=world.sale).order_by("seq").values_list("seq", flat=True))
 
 
-def test_watchers_receive_an_accepted_bid_read_once_for_all_of_them(monkeypatch):
+def test_watchers_receive_an_accepted_bid_handed_over_by_its_commit_without_a_read(monkeypatch):
     reads: list[tuple[int, int]] = []
     events_after = live._events_after
 
@@ -234,7 +234,7 @@ def test_watchers_receive_an_accepted_bid_read_once_for_all_of_them(monkeypatch)
                 }
                 assert event["data"]["occurred_at"] == (START + H).isoformat()
                 assert event["data"]["server_now"] == clock.now().isoformat()
-            assert reads == [(listing.pk, 1)] * 4  # three backlogs, then one read for the three watchers
+            assert reads == [(listing.pk, 1)] * 3  # the three backlogs: the committed bid was handed over, not read
             hub = live.hub()
             assert hub.watched() == [listing.pk]
             for watcher in watchers:
@@ -376,6 +376,60 @@ def test_a_gap_in_what_the_hub_hands_over_is_filled_from_the_database(monkeypatc
         _run(scenario)
 
 
+def test_handovers_that_reach_the_hub_out_of_commit_order_are_completed_from_the_database(monkeypatch):
+    """Two commits' hooks may reach the hub in the other order: the later batch does not follow
+    what was fanned out, so the hub starts a read; the earlier batch, arriving before the read
+    runs, is fanned out, and the read fetches only what it did not cover."""
+    reads: list[int] = []
+    events_after = live._events_after
+
+    def counting(sale_id: int, after_seq: int) -> list[live.LiveEvent]:
+        reads.append(after_seq)
+        return events_after(sale_id, after_seq)
+
+    monkeypatch.setattr(live, "_events_after", counting)
+    held: list[tuple[Any, ...]] = []
+
+    def reordered(self: live.Hub, sale_id: int, last_seq: int, events: tuple[live.LiveEvent, ...] = ()) -> None:
+        if not held:
+            held.append((sale_id, last_seq, events))  # the first commit's hook is late
+            return
+
+        def both() -> None:  # in one callback: the loop runs nothing in between
+            self.changed(sale_id, last_seq, events)
+            self.changed(*held[0])
+
+        self.loop.call_soon_threadsafe(both)
+
+    monkeypatch.setattr(live.Hub, "changed_threadsafe", reordered)
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = _listing_with_bidders(traveller)
+        listing = world.sale
+        assert listing is not None
+        a, b = world.bidders
+        bid = write(services.sale_bid)
+
+        async def scenario() -> None:
+            watcher = Watcher(f"/auctions/{listing.pk}/live/", query="after=1")
+            assert await watcher.connect() == 200
+            assert await watcher.frame() == {"retry": "3000"}
+            await _until(lambda: reads == [1])  # the backlog
+            await bid(actor=a, sale=listing, amount_fen=START_PRICE, key="o1")
+            await bid(actor=b, sale=listing, amount_fen=START_PRICE + INCREMENT, key="o2")
+            assert [e["id"] for e in await watcher.events(2)] == [2, 3]
+            channel = live.hub()._channels[listing.pk]
+            await _until(lambda: channel.reader is not None and channel.reader.done())
+            assert (channel.seq, held[0][1]) == (3, 2)
+            assert reads == [1, 2]  # the backlog, then one read after the late batch
+            ack = await bid(actor=a, sale=listing, amount_fen=START_PRICE + 2 * INCREMENT, key="o3")
+            (event,) = await watcher.events(1)
+            assert event["id"] == ack.seq == 4
+            assert reads == [1, 2]  # handed over in order again: no read
+            await watcher.close()
+
+        _run(scenario)
+
+
 def test_the_stream_ends_after_the_result_and_a_watcher_that_saw_it_gets_204():
     with time_machine.travel(NOW, tick=False) as traveller:
         world = _listing_with_bidders(traveller)
@@ -435,6 +489,36 @@ def test_unknown_sale_bad_event_id_and_heartbeat(settings):
         _run(scenario)
 
 
+def test_a_hub_reads_for_other_processes_notifications_and_ignores_its_own(monkeypatch):
+    """The committing thread of this process hands its events over: its own notification, which
+    may arrive first, starts no read; another process's does."""
+    reads: list[int] = []
+
+    async def reading(self: live.Hub, channel: Any) -> None:
+        reads.append(channel.wanted)
+
+    async def deaf(self: live.Hub) -> None:
+        return None
+
+    monkeypatch.setattr(live.Hub, "_read", reading)
+    monkeypatch.setattr(live.Hub, "_run_source", deaf)
+
+    async def scenario() -> None:
+        hub = live.hub()
+        hub.subscribe(7, known_seq=3)
+        hub._notified(f"7:4:{live.origin()}")
+        await asyncio.sleep(0)
+        assert reads == []
+        hub._notified("7:5:another-process")
+        await asyncio.sleep(0)
+        assert reads == [5]
+        hub._notified("7:6")  # a sender that does not name itself is another process too
+        await asyncio.sleep(0)
+        assert reads == [5, 6]
+
+    _run(scenario)
+
+
 def test_the_listen_connection_comes_back_after_it_drops_and_catches_up(monkeypatch):
     """PostgreSQL: the hub's LISTEN connection is killed; a bid commits in what stands for another
     process (the in-process hook is switched off), most likely before the hub has reconnected; the
@@ -442,7 +526,9 @@ def test_the_listen_connection_comes_back_after_it_drops_and_catches_up(monkeypa
     (re)connection — and a new LISTEN connection is up."""
     if connection.vendor != "postgresql":
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite polls")
-    monkeypatch.setattr(live, "_committed", lambda sale_id, last_seq: None)
+    monkeypatch.setattr(live, "_committed", lambda sale_id, rows: None)
+    names = iter(range(1_000_000))
+    monkeypatch.setattr(live, "origin", lambda: f"p{next(names)}")  # the NOTIFY is not this hub's own
     with time_machine.travel(NOW, tick=False) as traveller:
         world = _listing_with_bidders(traveller)
         listing = world.sale

@@ -1,0 +1,40 @@
+"""Requests are numbered in the order the web server received them (config/asgi.py), and the
+number follows the request onto the thread that serves it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import config.asgi
+from ggzy.core.http import receipt_number
+
+
+def test_the_server_numbers_requests_in_the_order_it_receives_them_and_each_keeps_its_number(monkeypatch):
+    seen: dict[str, list[int]] = {}
+    release = asyncio.Event()
+
+    async def served(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope["path"]
+        seen[path] = [receipt_number()]
+        if path == "/first":
+            await release.wait()  # the second request is received while the first is still served
+        seen[path].append(receipt_number())
+
+    monkeypatch.setattr(config.asgi, "django_wsgi", served)
+
+    async def scenario() -> None:
+        first = asyncio.create_task(config.asgi.application({"type": "http", "path": "/first"}, None, None))
+        await asyncio.sleep(0)
+        await config.asgi.application({"type": "http", "path": "/second"}, None, None)
+        release.set()
+        await first
+
+    asyncio.run(scenario())
+    (first, first_again), (second, second_again) = seen["/first"], seen["/second"]
+    assert first == first_again and second == second_again
+    assert 0 < first < second
+
+
+def test_outside_the_server_each_call_takes_the_next_number():
+    assert 0 < receipt_number() < receipt_number()
