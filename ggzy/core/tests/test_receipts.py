@@ -4,6 +4,7 @@ number follows the request onto the thread that serves it."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import config.asgi
@@ -30,7 +31,20 @@ def test_the_server_numbers_requests_in_the_order_it_receives_them_and_each_keep
         release.set()
         await first
 
-    asyncio.run(scenario())
+    # On a thread of its own, with a loop and a context of its own: another test may have left a
+    # loop running on this thread, and this one must not leave a number in the test's context.
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as error:  # noqa: BLE001 - reported below, on the test's thread
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive() and not failures, failures
     (first, first_again), (second, second_again) = seen["/first"], seen["/second"]
     assert first == first_again and second == second_again
     assert 0 < first < second
