@@ -13,6 +13,8 @@ from ggzy.core import clock
 from .chain import digest, event_hash, to_canonical
 from .models import WitnessCheckpoint, WitnessEvent, WitnessHead
 
+HEAD_ID = 1  # the head's one row (migration 0002)
+
 
 class Actor(Protocol):
     pk: Any
@@ -26,10 +28,58 @@ class Actor(Protocol):
 
 
 def _lock_head() -> WitnessHead:
-    try:
-        return WitnessHead.objects.select_for_update().get(pk=1)
-    except WitnessHead.DoesNotExist:  # only after a test flush; migration 0002 creates the row
-        return WitnessHead.objects.create(pk=1)
+    """The head row, locked until the transaction ends (one short statement: every audited write
+    of every app takes this lock, so it is written in SQL rather than through the ORM's compiler)."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: writers are serialised
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('seq')}, {quote('hash')} FROM {quote(WitnessHead._meta.db_table)} "
+            f"WHERE {quote('id')} = %s{lock}",
+            [HEAD_ID],
+        )
+        row = cursor.fetchone()
+    if row is None:  # only after a test flush; migration 0002 creates the row
+        return WitnessHead.objects.create(pk=HEAD_ID)
+    head = WitnessHead(pk=HEAD_ID, seq=row[0], hash=row[1])
+    head._state.adding, head._state.db = False, connection.alias
+    return head
+
+
+def _append(event: WitnessEvent, head: WitnessHead) -> None:
+    """Insert the event and move the head to it: on PostgreSQL one statement (one round trip, under
+    the head lock every audited write waits for), on SQLite two. The values are prepared by the
+    models' fields, as the ORM would."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    fields = [field for field in WitnessEvent._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
+    insert = f"INSERT INTO {quote(WitnessEvent._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    moved = WitnessHead._meta.get_field("updated_at").get_db_prep_save(event.occurred_at, connection)
+    update = (
+        f"UPDATE {quote(WitnessHead._meta.db_table)} SET {quote('seq')} = %s, {quote('hash')} = %s, "
+        f"{quote('updated_at')} = %s WHERE {quote('id')} = %s"
+    )
+    head_values = [event.seq, event.hash, moved, head.pk]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH appended AS ({insert} RETURNING {quote('id')}) "
+                f"{update} RETURNING (SELECT {quote('id')} FROM appended)",
+                [*values, *head_values],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                raise WitnessHead.DoesNotExist("the witness head row is missing")
+            event.pk = row[0]
+        else:
+            cursor.execute(insert, values)
+            event.pk = cursor.lastrowid
+            cursor.execute(update, head_values)
+    event._state.adding, event._state.db = False, connection.alias
+    head.seq, head.hash, head.updated_at = event.seq, event.hash, event.occurred_at
 
 
 def event_record(
@@ -82,8 +132,7 @@ def event_record(
         event = WitnessEvent(**fields, before=before_c, after=after_c, hash=event_hash(**fields))
         # Field checks only: seq and hash uniqueness is the database's job (two fewer queries per event).
         event.full_clean(validate_unique=False, validate_constraints=False)
-        event.save(force_insert=True)
-        WitnessHead.objects.filter(pk=head.pk).update(seq=seq, hash=event.hash, updated_at=occurred_at)
+        _append(event, head)
     return event
 
 

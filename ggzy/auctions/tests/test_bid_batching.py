@@ -46,8 +46,10 @@ def test_one_batch_judges_each_bid_on_its_own_and_writes_the_accepted_ones_once(
     assert isinstance(outsider_bid.error, PermissionDenied)
     stored = list(SaleBid.objects.filter(sale=sale).order_by("seq").values_list("key", "amount_fen"))
     assert stored == [("a-1", START_PRICE), ("b-2", START_PRICE + INCREMENT)]
+    token = sale.state_token
     sale.refresh_from_db()
     assert (sale.price_fen, sale.leader_id) == (START_PRICE + INCREMENT, world.registrations[1].pk)
+    assert sale.last_seq == second.ack.seq and sale.state_token != token  # the snapshot was written
     # One witness entry for the batch, listing both accepted bids by bid number only.
     entries = WitnessEvent.objects.filter(action="auctions.bid_accepted").order_by("seq")
     assert entries.count() == witnessed + 1
