@@ -17,6 +17,8 @@ session per bidder. The server is uvicorn on config/asgi.py as `manage.py serve`
 Measured, each for BENCH_SECONDS after a warm-up, BENCH_CONNECTIONS keep-alive connections (one
 bidder each, default 8), closed loop:
   floor   POST /bench/floor/ (bench/auction_urls.py): session, CSRF, JSON body, one durable INSERT;
+          measured first and again last, the ratios against both together (the machine's speed
+          drifts within a run);
   spread  POST /api/v1/auctions/sales/<id>/bids, each connection on a sale of its own, each bid one
           increment above its last: every bid is accepted (a center running several sales);
   hot     every connection on the same sale, the amounts from one shared counter: a bid that
@@ -178,6 +180,17 @@ class Load:
 
     def rate(self) -> float:
         return self.accepted / self.seconds if self.seconds else 0.0
+
+
+def both(first: Load, second: Load) -> Load:
+    """Two runs of the same target as one: their requests over their time together."""
+    return Load(
+        seconds=first.seconds + second.seconds,
+        accepted=first.accepted + second.accepted,
+        refused=first.refused + second.refused,
+        errors=first.errors + second.errors,
+        acks=first.acks + second.acks,
+    )
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -399,6 +412,14 @@ def main() -> None:
             # their own, and the bids' pushes reach them through PostgreSQL LISTEN/NOTIFY.
             with serving(server(), url, Path(tmp), settings=SETTINGS, ready_path="/api/v1/openapi.json") as streams:
                 split_load, split = drive_watched(port, world, stream_port=streams)
+            # The floor again at the end: this machine's speed drifts within a run (shared cores),
+            # and the ratios are taken against the two measurements together.
+            floor_after = drive(port, world.hot, lambda b: "/bench/floor/", False, world)
+        say(
+            f"floor: {floor.rate():.0f} req/s before the bids, {floor_after.rate():.0f} after; "
+            "the ratios are against both together"
+        )
+        floor = both(floor, floor_after)
         report(floor, spread, hot, watched_load, watched, paced_load, paced)
         report_split(floor, split_load, split)
     say(f"took {time.perf_counter() - began:.0f} s")
