@@ -47,29 +47,43 @@ def _lock_head() -> WitnessHead:
     return head
 
 
+_APPEND_SQL: dict[str, tuple[str, str]] = {}  # per database vendor: the INSERT and the head's UPDATE
+_EVENT_FIELDS = [field for field in WitnessEvent._meta.concrete_fields if not field.primary_key]
+
+
+def _append_sql(connection: Any) -> tuple[str, str]:
+    """The append's two statements, built once per database vendor (they depend only on the models)."""
+    found = _APPEND_SQL.get(connection.vendor)
+    if found is None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in _EVENT_FIELDS)
+        marks = ", ".join(["%s"] * len(_EVENT_FIELDS))
+        insert = f"INSERT INTO {quote(WitnessEvent._meta.db_table)} ({columns}) VALUES ({marks})"
+        update = (
+            f"UPDATE {quote(WitnessHead._meta.db_table)} SET {quote('seq')} = %s, {quote('hash')} = %s, "
+            f"{quote('updated_at')} = %s WHERE {quote('id')} = %s"
+        )
+        if connection.vendor == "postgresql":  # one statement: the insert inside the head's update
+            insert = (
+                f"WITH appended AS ({insert} RETURNING {quote('id')}) "
+                f"{update} RETURNING (SELECT {quote('id')} FROM appended)"
+            )
+        found = _APPEND_SQL[connection.vendor] = (insert, update)
+    return found
+
+
 def _append(event: WitnessEvent, head: WitnessHead) -> None:
     """Insert the event and move the head to it: on PostgreSQL one statement (one round trip, under
     the head lock every audited write waits for), on SQLite two. The values are prepared by the
     models' fields, as the ORM would."""
     connection = transaction.get_connection()
-    quote = connection.ops.quote_name
-    fields = [field for field in WitnessEvent._meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(quote(field.column) for field in fields)
-    values = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
-    insert = f"INSERT INTO {quote(WitnessEvent._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    insert, update = _append_sql(connection)
+    values = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in _EVENT_FIELDS]
     moved = WitnessHead._meta.get_field("updated_at").get_db_prep_save(event.occurred_at, connection)
-    update = (
-        f"UPDATE {quote(WitnessHead._meta.db_table)} SET {quote('seq')} = %s, {quote('hash')} = %s, "
-        f"{quote('updated_at')} = %s WHERE {quote('id')} = %s"
-    )
     head_values = [event.seq, event.hash, moved, head.pk]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH appended AS ({insert} RETURNING {quote('id')}) "
-                f"{update} RETURNING (SELECT {quote('id')} FROM appended)",
-                [*values, *head_values],
-            )
+            cursor.execute(insert, [*values, *head_values])
             row = cursor.fetchone()
             if row is None:
                 raise WitnessHead.DoesNotExist("the witness head row is missing")

@@ -193,12 +193,8 @@ def _listing_with_bidders(traveller: Any, count: int = 2) -> World:
     return world
 
 
-def _seqs(world: World) -> list[int]:
-    assert world.sale is not None
-    return list(SaleEvent.objects.filter(sale=world.sale).order_by("seq").values_list("seq", flat=True))
-
-
-def test_watchers_receive_an_accepted_bid_handed_over_by_its_commit_without_a_read(monkeypatch):
+def _counted_reads(monkeypatch: Any) -> list[tuple[int, int]]:
+    """The hub's reads of stored events, (sale, after seq) each, as they happen."""
     reads: list[tuple[int, int]] = []
     events_after = live._events_after
 
@@ -207,6 +203,16 @@ def test_watchers_receive_an_accepted_bid_handed_over_by_its_commit_without_a_re
         return events_after(sale_id, after_seq)
 
     monkeypatch.setattr(live, "_events_after", counting)
+    return reads
+
+
+def _seqs(world: World) -> list[int]:
+    assert world.sale is not None
+    return list(SaleEvent.objects.filter(sale=world.sale).order_by("seq").values_list("seq", flat=True))
+
+
+def test_watchers_receive_an_accepted_bid_handed_over_by_its_commit_without_a_read(monkeypatch):
+    reads = _counted_reads(monkeypatch)
     with time_machine.travel(NOW, tick=False) as traveller:
         world = _listing_with_bidders(traveller)
         listing = world.sale
@@ -380,14 +386,11 @@ def test_handovers_that_reach_the_hub_out_of_commit_order_are_completed_from_the
     """Two commits' hooks may reach the hub in the other order: the later batch does not follow
     what was fanned out, so the hub starts a read; the earlier batch, arriving before the read
     runs, is fanned out, and the read fetches only what it did not cover."""
-    reads: list[int] = []
-    events_after = live._events_after
+    counted = _counted_reads(monkeypatch)
 
-    def counting(sale_id: int, after_seq: int) -> list[live.LiveEvent]:
-        reads.append(after_seq)
-        return events_after(sale_id, after_seq)
+    def reads() -> list[int]:
+        return [after_seq for _sale, after_seq in counted]
 
-    monkeypatch.setattr(live, "_events_after", counting)
     held: list[tuple[Any, ...]] = []
 
     def reordered(self: live.Hub, sale_id: int, last_seq: int, events: tuple[live.LiveEvent, ...] = ()) -> None:
@@ -413,18 +416,18 @@ def test_handovers_that_reach_the_hub_out_of_commit_order_are_completed_from_the
             watcher = Watcher(f"/auctions/{listing.pk}/live/", query="after=1")
             assert await watcher.connect() == 200
             assert await watcher.frame() == {"retry": "3000"}
-            await _until(lambda: reads == [1])  # the backlog
+            await _until(lambda: reads() == [1])  # the backlog
             await bid(actor=a, sale=listing, amount_fen=START_PRICE, key="o1")
             await bid(actor=b, sale=listing, amount_fen=START_PRICE + INCREMENT, key="o2")
             assert [e["id"] for e in await watcher.events(2)] == [2, 3]
             channel = live.hub()._channels[listing.pk]
             await _until(lambda: channel.reader is not None and channel.reader.done())
             assert (channel.seq, held[0][1]) == (3, 2)
-            assert reads == [1, 2]  # the backlog, then one read after the late batch
+            assert reads() == [1, 2]  # the backlog, then one read after the late batch
             ack = await bid(actor=a, sale=listing, amount_fen=START_PRICE + 2 * INCREMENT, key="o3")
             (event,) = await watcher.events(1)
             assert event["id"] == ack.seq == 4
-            assert reads == [1, 2]  # handed over in order again: no read
+            assert reads() == [1, 2]  # handed over in order again: no read
             await watcher.close()
 
         _run(scenario)
