@@ -108,6 +108,9 @@ ASYNC_PATHS = env("ASYNC_PATHS", r"^/auctions/\d+/live/$")
 WEB_THREADS = env_int("WEB_THREADS", 10)
 # The auction room (ggzy/auctions/live.py) on SQLite: how often each web process re-reads the watched sales.
 AUCTION_LIVE_POLL_SECONDS = float(env("AUCTION_LIVE_POLL_SECONDS", "0.25"))
+# The least time between two pushes of a sale's new events to its watchers: what arrives meanwhile
+# goes out together with the next push (ggzy/auctions/live.py `Hub._fan_out`). 0: every batch at once.
+AUCTION_LIVE_PUSH_SECONDS = float(env("AUCTION_LIVE_PUSH_SECONDS", "0.1"))
 # Bids of one sale that arrive while its last write runs are written together (auctions/services.py
 # `sale_bid`): at most this many in one transaction.
 AUCTION_BID_BATCH_MAX = env_int("AUCTION_BID_BATCH_MAX", 50)

@@ -82,6 +82,37 @@ def test_a_batch_is_judged_in_the_order_the_server_received_its_bids_not_the_ord
 
 
 @pytest.mark.django_db
+def test_a_bid_received_just_after_a_higher_one_of_its_batch_is_placed_before_it_where_both_stand():
+    """The event loop reads requests that arrive together in an order of its own: a lower bid read
+    a moment after a higher one of the same batch is accepted before it when each is then one
+    increment above the last; the leader and the price are those the order of receipt gives, and a
+    bid within one increment of a higher one, or equal to one, is still refused."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world, sale = listing_under_way(traveller)
+        a, b = world.bidders
+        high = services._Bid(a, START_PRICE + 3 * INCREMENT, "high", 1)
+        low = services._Bid(b, START_PRICE, "low", 2)  # fits one increment below `high`
+        close = services._Bid(b, START_PRICE + 3 * INCREMENT - 1, "close", 3)  # within one increment of it
+        equal = services._Bid(b, START_PRICE + 3 * INCREMENT, "equal", 4)
+        middle = services._Bid(b, START_PRICE + 2 * INCREMENT, "middle", 5)  # fits between `low` and `high`
+        retry = services._Bid(a, START_PRICE + 3 * INCREMENT, "high", 6)
+        services._bids_write(sale.pk, [high, low, close, equal, middle, retry])
+
+    assert high.ack is not None and low.ack is not None and middle.ack is not None and retry.ack is not None
+    assert low.ack.seq < middle.ack.seq < high.ack.seq
+    assert retry.ack.duplicate and retry.ack.seq == high.ack.seq and not high.ack.duplicate
+    for refused in (close, equal):
+        assert isinstance(refused.error, ValidationError) and refused.error.code == "below_increment"
+    assert list(SaleBid.objects.filter(sale=sale).order_by("seq").values_list("key", flat=True)) == [
+        "low",
+        "middle",
+        "high",
+    ]
+    sale.refresh_from_db()
+    assert (sale.price_fen, sale.leader_id) == (START_PRICE + 3 * INCREMENT, world.registrations[0].pk)
+
+
+@pytest.mark.django_db
 def test_a_bid_on_a_sale_that_does_not_exist_raises_does_not_exist():
     with pytest.raises(Sale.DoesNotExist):
         services.sale_bid(actor=make_user(Role.BIDDER), sale=Sale(pk=987654), amount_fen=1, key="k")

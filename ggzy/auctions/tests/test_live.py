@@ -70,6 +70,7 @@ def write(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
 @pytest.fixture(autouse=True)
 def _in_process_only(settings, monkeypatch):
     settings.AUCTION_LIVE_POLL_SECONDS = 3600
+    settings.AUCTION_LIVE_PUSH_SECONDS = 0  # every batch pushed at once; the interval has its own test
     original = live.Hub.db
 
     async def db(self: live.Hub, function: Callable[..., Any], *args: Any) -> Any:
@@ -518,6 +519,37 @@ def test_a_hub_reads_for_other_processes_notifications_and_ignores_its_own(monke
         hub._notified("7:6")  # a sender that does not name itself is another process too
         await asyncio.sleep(0)
         assert reads == [5, 6]
+
+    _run(scenario)
+
+
+def test_a_sale_is_pushed_at_most_once_per_interval_and_what_arrives_meanwhile_goes_together(settings):
+    """The first batch of a quiet room goes out at once; batches that follow within the interval
+    are held and pushed together when it is up (here the timer's callback is run by the test, after
+    checking when the loop would run it); a sale without watchers any more drops its timer."""
+    settings.AUCTION_LIVE_PUSH_SECONDS = 0.1
+
+    def event(seq: int) -> live.LiveEvent:
+        return live.LiveEvent(seq, "bid_accepted", "{}", f"id: {seq}\n\n".encode())
+
+    async def scenario() -> None:
+        hub = live.hub()
+        watcher = hub.subscribe(7, known_seq=3)
+        hub.changed(7, 4, (event(4),))
+        assert [[e.seq for e in batch] for batch in watcher.take()] == [[4]]  # at once
+        channel = hub._channels[7]
+        hub.changed(7, 5, (event(5),))
+        hub.changed(7, 7, (event(6), event(7)))
+        assert watcher.take() == [] and channel.seq == 7  # held
+        assert channel.push is not None
+        assert channel.push.when() == pytest.approx(channel.pushed_at + 0.1)
+        channel.push._run()  # the loop's timer, run now
+        assert [[e.seq for e in batch] for batch in watcher.take()] == [[5, 6, 7]]  # one push, in order
+        hub.changed(7, 8, (event(8),))
+        held = channel.push
+        assert held is not None and watcher.take() == []
+        hub.unsubscribe(watcher)
+        assert held.cancelled()
 
     _run(scenario)
 
