@@ -111,14 +111,19 @@ def origin() -> str:
     return _origin[1]
 
 
-def announce(*, sale_id: int, rows: list[SaleEvent]) -> None:
+def notification(*, sale_id: int, last_seq: int) -> tuple[str, str]:
+    """The channel and payload of PostgreSQL's notification that a sale's log ends at `last_seq`."""
+    return CHANNEL, f"{sale_id}:{last_seq}:{origin()}"
+
+
+def announce(*, sale_id: int, rows: list[SaleEvent], notified: bool = False) -> None:
     """Tell the web processes that a sale's log now ends with `rows` (consecutive, new): called by
-    `services._persist` inside the sale's transaction; nothing is delivered unless it commits."""
-    last_seq = rows[-1].seq
+    `services._persist` inside the sale's transaction; nothing is delivered unless it commits.
+    `notified`: the caller's own statement sent the `notification` (PostgreSQL)."""
     connection = transaction.get_connection()
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not notified:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{sale_id}:{last_seq}:{origin()}"])
+            cursor.execute("SELECT pg_notify(%s, %s)", list(notification(sale_id=sale_id, last_seq=rows[-1].seq)))
     transaction.on_commit(lambda: _committed(sale_id, rows), robust=True)  # never fails the commit
 
 

@@ -9,10 +9,12 @@ import threading
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ggzy.accounts.choices import Role
 from ggzy.auctions import services
-from ggzy.auctions.models import Sale, SaleBid
+from ggzy.auctions.models import Sale, SaleBid, SaleEvent
 from ggzy.core.testing.parties import make_user
 from ggzy.witness.models import WitnessEvent
 
@@ -110,6 +112,33 @@ def test_a_bid_received_just_after_a_higher_one_of_its_batch_is_placed_before_it
     ]
     sale.refresh_from_db()
     assert (sale.price_fen, sale.leader_id) == (START_PRICE + 3 * INCREMENT, world.registrations[0].pk)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement write is PostgreSQL's")
+def test_on_postgresql_a_batch_stores_its_bids_events_snapshot_and_notification_in_one_statement():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world, sale = listing_under_way(traveller)
+        a, b = world.bidders
+        batch = [services._Bid(a, START_PRICE, "one", 1), services._Bid(b, START_PRICE + INCREMENT, "two", 2)]
+        with CaptureQueriesContext(connection) as captured:
+            services._bids_write(sale.pk, batch)
+
+    # The sale's lock and the registrations are reads; every write of the sale's tables is counted.
+    writes = [q["sql"] for q in captured.captured_queries if "auctions_sale" in q["sql"] and q["sql"][:6] != "SELECT"]
+    (statement,) = [sql for sql in writes if "pg_notify" in sql]
+    assert "INSERT INTO" in statement and "UPDATE" in statement
+    assert not [sql for sql in writes if sql is not statement]  # no other write of the sale's tables
+    sale.refresh_from_db()
+    assert batch[1].ack is not None
+    assert (sale.price_fen, sale.last_seq) == (START_PRICE + INCREMENT, batch[1].ack.seq)
+    stored = SaleBid.objects.filter(sale=sale).order_by("seq")
+    assert [(bid.key, bid.amount_fen, bid.registration_id) for bid in stored] == [
+        ("one", START_PRICE, world.registrations[0].pk),
+        ("two", START_PRICE + INCREMENT, world.registrations[1].pk),
+    ]
+    kinds = list(SaleEvent.objects.filter(sale=sale, seq__gt=stored[0].seq - 1).values_list("kind", flat=True))
+    assert kinds == ["bid_accepted", "bid_accepted"]
 
 
 @pytest.mark.django_db
