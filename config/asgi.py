@@ -24,10 +24,12 @@ from django.core.wsgi import get_wsgi_application
 
 django_asgi = get_asgi_application()  # sets Django up: the apps' modules can be imported from here on
 
+from ggzy.auctions.arrivals import bid_requests_tracked  # noqa: E402
 from ggzy.auctions.live_asgi import application as live_stream  # noqa: E402
 from ggzy.core.http import receipt_mark  # noqa: E402
 
-django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)  # type: ignore[arg-type]
+# Bid requests are noted while they run, for the order a sale's bids are judged in (auctions/arrivals.py).
+django_wsgi = WSGIMiddleware(bid_requests_tracked(get_wsgi_application()), workers=settings.WEB_THREADS)  # type: ignore[arg-type]
 ASYNC_PATHS = re.compile(settings.ASYNC_PATHS)
 
 

@@ -114,6 +114,10 @@ AUCTION_LIVE_PUSH_SECONDS = float(env("AUCTION_LIVE_PUSH_SECONDS", "0.1"))
 # Bids of one sale that arrive while its last write runs are written together (auctions/services.py
 # `sale_bid`): at most this many in one transaction.
 AUCTION_BID_BATCH_MAX = env_int("AUCTION_BID_BATCH_MAX", 50)
+# Before a batch is written, it waits at most this long for the sale's bid requests already running
+# on this process's threads to reach it (auctions/services.py `_gather`): then bids are judged in
+# the order the server received them across batches too. 0: no wait.
+AUCTION_BID_GATHER_SECONDS = float(env("AUCTION_BID_GATHER_SECONDS", "0.05"))
 # A notice search stopped after this many milliseconds asks the visitor to narrow it (PostgreSQL;
 # 0 = no limit). disclosure/search.py `time_limit`, docs/search.md.
 SEARCH_TIME_LIMIT_MS = env_int("SEARCH_TIME_LIMIT_MS", 1000)

@@ -5,15 +5,17 @@ a failed batch answers every bid in it with the failure and the next batch still
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from ggzy.accounts.choices import Role
-from ggzy.auctions import services
+from ggzy.auctions import arrivals, services
 from ggzy.auctions.models import Sale, SaleBid, SaleEvent
 from ggzy.core.testing.parties import make_user
 from ggzy.witness.models import WitnessEvent
@@ -257,3 +259,122 @@ def test_a_batch_is_at_most_the_configured_size_and_the_rest_follows(monkeypatch
         thread.join(10)
     assert writes.batches == [["first"], ["b", "c"], ["d", "e"], ["f"]]
     assert all(isinstance(answers[key], services.BidAck) for key in ["first", *keys])
+
+
+class _Gathering(threading.Condition):
+    """A queue's condition that tells the test when a batch starts waiting for running requests."""
+
+    def __init__(self, lock: threading.Lock) -> None:
+        super().__init__(lock)
+        self.waiting = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waiting.set()
+        return super().wait(timeout)
+
+
+def _gathering_queue(monkeypatch) -> tuple[services._Queue, _Gathering]:
+    queue = services._Queue()
+    queue.changed = gathering = _Gathering(queue.lock)
+    monkeypatch.setitem(services._QUEUES, 424242, queue)
+    return queue, gathering
+
+
+def _bid_as(receipt: int, key: str, answers: dict[str, object], monkeypatch, instant: int = 0) -> threading.Thread:
+    """A bid whose request the server received as `receipt`, in the loop's pass `instant`."""
+    monkeypatch.setattr(services, "receipt_number", lambda: int(threading.current_thread().name.split(":")[0]))
+    monkeypatch.setattr(services, "receipt_instant", lambda: int(threading.current_thread().name.split(":")[1]))
+
+    def send() -> None:
+        try:
+            answers[key] = services.sale_bid(actor=None, sale=Sale(pk=424242), amount_fen=1, key=key)
+        except BaseException as error:  # noqa: BLE001 - the test reads every answer
+            answers[key] = error
+
+    thread = threading.Thread(target=send, name=f"{receipt}:{instant}")
+    thread.start()
+    return thread
+
+
+@dataclass
+class _Gather:
+    writes: _Writes
+    queue: services._Queue
+    gathering: _Gathering
+    answers: dict[str, object]
+
+
+@pytest.fixture
+def gather(monkeypatch, settings) -> _Gather:
+    """Writes that record their batches at once, and a queue that says when a batch waits; the
+    wait's limit is long (each test ends the wait itself, or sets the limit)."""
+    settings.AUCTION_BID_GATHER_SECONDS = 10
+    writes = _Writes()
+    writes.release.set()
+    monkeypatch.setattr(services, "_bids_write", writes)
+    queue, gathering = _gathering_queue(monkeypatch)
+    return _Gather(writes, queue, gathering, {})
+
+
+@pytest.mark.parametrize("reaches_the_sale", [True, False])
+def test_a_batch_waits_for_the_bid_requests_of_its_sale_already_running(monkeypatch, gather, reaches_the_sale):
+    """A bid request received first (5) is still on its way (its thread was slower) when one
+    received after it (6) would be written: the batch waits for it, and both are written together,
+    to be judged in the order of receipt; a request that ends without a bid (refused before the
+    service) releases the wait as well. The queue is forgotten once idle."""
+    writes, queue, gathering, answers = gather.writes, gather.queue, gather.gathering, gather.answers
+    services.bid_request_running(424242, 5)
+    services.bid_request_running(424242, 6)
+    late = _bid_as(6, "late", answers, monkeypatch)
+    assert gathering.waiting.wait(10), "the batch did not wait for the request received before it"
+    assert writes.batches == [] and queue.running == {5: 0}
+    if reaches_the_sale:
+        early = _bid_as(5, "early", answers, monkeypatch)
+        early.join(10)
+    else:
+        services.bid_request_ended(424242, 5)
+    late.join(10)
+    assert not late.is_alive()
+    assert writes.batches == ([["late", "early"]] if reaches_the_sale else [["late"]])
+    assert isinstance(answers["late"], services.BidAck)
+    services.bid_request_ended(424242, 6)  # the request's end, after its bid was answered
+    assert 424242 not in services._QUEUES
+
+
+def test_a_batch_waits_no_longer_than_the_limit_for_a_request_that_never_arrives(monkeypatch, settings, gather):
+    settings.AUCTION_BID_GATHER_SECONDS = 0  # the limit already passed: no wait
+    services.bid_request_running(424242, 5)
+    _bid_as(6, "alone", gather.answers, monkeypatch).join(10)
+    assert gather.writes.batches == [["alone"]] and not gather.gathering.waiting.is_set()
+    services.bid_request_ended(424242, 5)
+    assert 424242 not in services._QUEUES
+
+
+def test_a_batch_does_not_wait_for_a_request_read_after_its_newest_bid(monkeypatch, gather):
+    """Only a request read in the same pass of the event loop as the newest bid waiting, or
+    before, can be one that bid overtook."""
+    services.bid_request_running(424242, 6, instant=2)
+    services.bid_request_running(424242, 7, instant=3)  # read in the next pass
+    _bid_as(6, "first", gather.answers, monkeypatch, instant=2).join(10)
+    assert gather.writes.batches == [["first"]] and not gather.gathering.waiting.is_set()
+    services.bid_request_ended(424242, 6)
+    services.bid_request_ended(424242, 7)
+    assert 424242 not in services._QUEUES
+
+
+@pytest.mark.django_db
+def test_the_web_server_notes_a_bid_request_while_it_runs_and_nothing_else():
+    noted: list[set[int]] = []
+
+    def app(environ: dict[str, object], start_response: object) -> list[bytes]:
+        queue = services._QUEUES.get(31337)
+        noted.append(set(queue.running) if queue else set())
+        return [b""]
+
+    tracked = arrivals.bid_requests_tracked(app)
+    path = reverse("api:bid_place", kwargs={"sale_id": 31337})
+    tracked({"REQUEST_METHOD": "POST", "PATH_INFO": path}, lambda *args: None)
+    tracked({"REQUEST_METHOD": "GET", "PATH_INFO": path}, lambda *args: None)
+    tracked({"REQUEST_METHOD": "POST", "PATH_INFO": path + "x"}, lambda *args: None)
+    assert len(noted) == 3 and len(noted[0]) == 1 and noted[1:] == [set(), set()]
+    assert 31337 not in services._QUEUES  # ended, and the idle queue forgotten
