@@ -63,7 +63,6 @@ from .models import Sale, SaleEvent
 CHANNEL = "ggzy_auctions"
 RESULT_KIND = "closed"  # engine.Closed: the result (deal or no deal), always the last event of a sale
 QUEUE_BATCHES = 256  # batches a watcher may have pending before it is marked lagging
-PUSH_SECONDS = 0.1  # default of settings.AUCTION_LIVE_PUSH_SECONDS: the least time between two pushes of a sale
 HEARTBEAT_SECONDS = 15.0  # default of settings.AUCTION_LIVE_HEARTBEAT_SECONDS: keeps proxies from closing
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0  # seconds between retries after a database error
 
@@ -163,10 +162,6 @@ def _call(function: Callable[..., T], *args: Any) -> T:
         # A broken connection (server restarted, network) is opened afresh by the next call.
         connections.close_all()
         raise
-
-
-def push_seconds() -> float:
-    return float(getattr(settings, "AUCTION_LIVE_PUSH_SECONDS", PUSH_SECONDS))
 
 
 # ---------------------------------------------------------------- the hub (one per event loop)
@@ -326,7 +321,7 @@ class Hub:
         channel.pending += batch
         if channel.push is not None:
             return  # a push is due: the batch goes with it
-        wait = channel.pushed_at + push_seconds() - self.loop.time()
+        wait = channel.pushed_at + settings.AUCTION_LIVE_PUSH_SECONDS - self.loop.time()
         if wait > 0:
             channel.push = self.loop.call_later(wait, self._push, channel)
         else:

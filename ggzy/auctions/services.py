@@ -822,14 +822,6 @@ _QUEUES: dict[int, _Queue] = {}
 _QUEUES_LOCK = threading.Lock()
 
 
-def _queue(sale_id: int) -> _Queue:
-    with _QUEUES_LOCK:
-        queue = _QUEUES.get(sale_id)
-        if queue is None:
-            queue = _QUEUES[sale_id] = _Queue()
-        return queue
-
-
 @contextlib.contextmanager
 def _locked_queue(sale_id: int) -> Iterator[_Queue]:
     """The sale's queue, locked; found and locked under the registry's lock, so that `_prune`
@@ -864,9 +856,14 @@ def bid_request_ended(sale_id: int, receipt: int) -> None:
     """The request has reached the sale's queue, or ended without a bid (refused before the
     service: not signed in, a bad body …)."""
     with _locked_queue(sale_id) as queue:
-        if queue.running.pop(receipt, None) is not None:
-            queue.changed.notify_all()
+        _arrived(queue, receipt)
     _prune(sale_id, queue)
+
+
+def _arrived(queue: _Queue, receipt: int) -> None:
+    """Under the queue's lock: the request is no longer on its way; a batch waiting for it goes on."""
+    if queue.running.pop(receipt, None) is not None:
+        queue.changed.notify_all()
 
 
 def _gather(queue: _Queue) -> None:
@@ -917,8 +914,7 @@ def sale_bid(*, actor: Any, sale: Sale, amount_fen: int, key: str) -> BidAck:
         queue.waiting.append(mine)
         mine.lead = not queue.writing
         queue.writing = True
-        if queue.running.pop(mine.receipt, None) is not None:
-            queue.changed.notify_all()
+        _arrived(queue, mine.receipt)
     while True:
         if mine.lead:
             mine.lead = False

@@ -239,7 +239,7 @@ def test_bids_that_arrive_during_a_write_are_written_together_in_order(monkeypat
     threads = _send(["fifth"], answers)
     threads[0].join(10)
     assert writes.batches[-1] == ["fifth"] and isinstance(answers["fifth"], services.BidAck)
-    assert not services._queue(424242).writing
+    assert 424242 not in services._QUEUES  # not writing: idle, and forgotten
 
 
 def test_a_batch_is_at_most_the_configured_size_and_the_rest_follows(monkeypatch, settings):
