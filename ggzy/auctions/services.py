@@ -53,7 +53,7 @@ from ggzy.accounts.choices import Role
 from ggzy.core import clock
 from ggzy.core.choices import METHODS_BY_TRADE_TYPE, TradeType
 from ggzy.core.http import receipt_instant, receipt_number
-from ggzy.core.locks import lock, lock_instance
+from ggzy.core.locks import lock, lock_instance, lock_with
 from ggzy.core.money import format_yuan
 from ggzy.jobs import services as jobs_services
 from ggzy.notifications.services import notification_send
@@ -1022,9 +1022,9 @@ def _bids_write(sale_id: int, batch: list[_Bid]) -> None:
     """Judge and store a batch of bids of one sale in one transaction (`sale_bid`). Each bid gets
     its `ack` or its own `error`; an exception out of here means nothing was written."""
     with transaction.atomic():
-        sale = lock(Sale, pk=sale_id)
-        # One read of the registrations serves the permissions, the engine state and the snapshot.
-        registrations = list(sale.registrations.all())
+        # One read of the registrations, with the lock in one round trip, serves the permissions,
+        # the engine state and the snapshot.
+        sale, registrations = lock_with(Sale, sale_id, Registration, "sale")
         now = clock.now()
         state = _state(sale, registrations)
         events: list[engine.Event] = []
