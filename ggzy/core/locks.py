@@ -69,20 +69,20 @@ def lock_with(model: type[M], pk: object, children: type[C], parent_field: str) 
     through `parent_field`, read after the lock (in their default ordering). On PostgreSQL the two
     statements go in one round trip (the client-side binding Django uses sends them as one query);
     each still takes its own snapshot, so the children are as committed when the lock was granted
-    (a JOIN would read them as of before a wait for the lock). The statements are built once, so
-    the ORM's compiler is not run per call. Measured on the bid path (docs/auction-engine.md,
+    (a JOIN would read them as of before a wait for the lock). The SQL is built once, not compiled
+    by the ORM per call. Measured on the bid path (docs/auction-engine.md,
     "Performance", session 8): each round trip of a locked transaction waits for the cores and the
     GIL on a busy server."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("lock_with() must run inside transaction.atomic()")
+    relation = children._meta.get_field(parent_field)
+    assert isinstance(relation, models.ForeignKey), "lock_with() follows a foreign key"
     key = (connection.vendor, model, children, parent_field)
     found = _LOCK_WITH_SQL.get(key)
     if found is None:
         quote = connection.ops.quote_name
         suffix = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: writers are serialised
-        relation = children._meta.get_field(parent_field)
-        assert isinstance(relation, models.ForeignKey), "lock_with() follows a foreign key"
         column = relation.column
         found = _LOCK_WITH_SQL[key] = (
             f"SELECT {_columns(model, connection)} FROM {quote(model._meta.db_table)} "
@@ -107,8 +107,6 @@ def lock_with(model: type[M], pk: object, children: type[C], parent_field: str) 
         raise model.DoesNotExist(missing)  # type: ignore[attr-defined]
     parent = _instances(model, parent_rows, connection)[0]
     found_children = _instances(children, children_rows, connection)
-    relation = children._meta.get_field(parent_field)
-    assert isinstance(relation, models.ForeignKey)
     for child in found_children:
         relation.set_cached_value(child, parent)
     return parent, found_children
