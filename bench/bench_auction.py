@@ -38,6 +38,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -48,6 +49,7 @@ import urllib.parse
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -326,7 +328,7 @@ async def _watcher(
             raise SystemExit(f"the room answered {head[:80]!r}")
         ready.set()
         pending = b""
-        while not stop.is_set():  # whole reads, not a line at a time: this client shares the cores
+        while not stop.is_set():  # whole reads, not a line at a time: 200 streams in one client
             data = await reader.read(65536)
             if not data:
                 return
@@ -340,12 +342,46 @@ async def _watcher(
         writer.close()
 
 
+def _watchers_process(conn: Connection, port: int, sale_id: int, after: int, count: int) -> None:
+    """The watchers, in a client process of their own: real watchers sit on other machines, and the
+    bidders' client must not wait in the same event loop while 200 streams are parsed. perf_counter
+    is the system-wide monotonic clock, so the times compare with the bidders' process."""
+
+    async def run() -> None:
+        received: list[dict[int, float]] = [{} for _ in range(count)]
+        stop = asyncio.Event()
+        readies = [asyncio.Event() for _ in range(count)]
+        tasks = []
+        for n in range(count):
+            tasks.append(asyncio.create_task(_watcher(port, sale_id, after, received[n], readies[n], stop)))
+            if n % 20 == 19:
+                await asyncio.sleep(0.05)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=60)
+        conn.send(sum(r.is_set() for r in readies))
+        loop = asyncio.get_running_loop()
+
+        def stopped() -> None:
+            loop.remove_reader(conn.fileno())
+            stop.set()
+
+        loop.add_reader(conn.fileno(), stopped)
+        await stop.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        conn.recv()
+        conn.send(received)
+
+    asyncio.run(run())
+
+
 def drive_watched(
     port: int, world: World, rate: float = 0.0, stream_port: int = 0, seconds: float = SECONDS
 ) -> tuple[Load, Watched]:
     """The hot sale's bidders with WATCHERS watchers: closed loop (rate 0) or `rate` bids per second
-    in all, spread evenly over the connections. The watchers connect to `stream_port` if given (a
-    server process of their own), else to the bidders' server."""
+    in all, spread evenly over the connections. The watchers run in a process of their own and
+    connect to `stream_port` if given (a server process of their own), else to the bidders' server."""
 
     from ggzy.auctions.models import Sale
 
@@ -353,18 +389,17 @@ def drive_watched(
     after = sale.last_seq
     above = ((sale.price_fen or world.start_fen) - world.start_fen) // world.increment_fen  # the next bid tops it
 
-    async def run() -> tuple[Load, Watched]:
-        watched = Watched(received=[{} for _ in range(WATCHERS)])
-        stop = asyncio.Event()
-        readies = [asyncio.Event() for _ in range(WATCHERS)]
-        tasks = []
-        for n in range(WATCHERS):
-            watcher = _watcher(stream_port or port, world.hot_sale, after, watched.received[n], readies[n], stop)
-            tasks.append(asyncio.create_task(watcher))
-            if n % 20 == 19:
-                await asyncio.sleep(0.05)
-        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=60)
-        watched.connected = sum(r.is_set() for r in readies)
+    ours, theirs = multiprocessing.Pipe()
+    watchers = multiprocessing.get_context("fork").Process(
+        target=_watchers_process, args=(theirs, stream_port or port, world.hot_sale, after, WATCHERS), daemon=True
+    )
+    watchers.start()
+    if not ours.poll(90):
+        watchers.kill()
+        raise SystemExit("the watchers did not connect within 90 s")
+    watched = Watched(connected=ours.recv())
+
+    async def run() -> Load:
         load = Load()
         counter = Counter()
         counter.value = above
@@ -378,13 +413,17 @@ def drive_watched(
             if measure:
                 load.seconds = time.perf_counter() - begun
         await asyncio.sleep(1.0)  # the last pushes
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        return load, watched
+        return load
 
-    return asyncio.run(run())
+    try:
+        load = asyncio.run(run())
+        ours.send("stop")
+        watched.received = ours.recv()
+    finally:
+        watchers.join(timeout=10)
+        if watchers.is_alive():
+            watchers.kill()
+    return load, watched
 
 
 def _bids_path(bidder: Bidder) -> str:

@@ -6,6 +6,7 @@ import base64
 
 import pyotp
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,7 +40,7 @@ def _next_url(request: HttpRequest) -> str:
 def _sign_in(request: HttpRequest, user: User) -> HttpResponse:
     target = _next_url(request)
     request.session.pop(PENDING_KEY, None)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     request.session[GENERATION_KEY] = user.session_generation
     from ggzy.core import clock
 

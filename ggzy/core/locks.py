@@ -27,7 +27,7 @@ def lock_instance(instance: M) -> M:
 
 
 C = TypeVar("C", bound=models.Model)
-_LOCK_WITH_SQL: dict[tuple[str, type[models.Model], type[models.Model], str], tuple[str, str]] = {}
+_WITH_SQL: dict[tuple[str, type[models.Model], type[models.Model], str, bool], tuple[str, str]] = {}
 
 
 def _columns(model: type[models.Model], connection: Any) -> str:
@@ -76,15 +76,33 @@ def lock_with(model: type[M], pk: object, children: type[C], parent_field: str) 
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("lock_with() must run inside transaction.atomic()")
+    return _with_children(model, pk, children, parent_field, connection, for_update=True)
+
+
+def read_with(model: type[M], pk: object, children: type[C], parent_field: str) -> tuple[M | None, list[C]]:
+    """As `lock_with`, without the lock and outside a transaction too: the row (None when it does
+    not exist) and its children in one round trip on PostgreSQL. For reads on every request (the
+    signed-in user and their roles)."""
+    connection = transaction.get_connection()
+    try:
+        return _with_children(model, pk, children, parent_field, connection, for_update=False)
+    except model.DoesNotExist:  # type: ignore[attr-defined]
+        return None, []
+
+
+def _with_children(
+    model: type[M], pk: object, children: type[C], parent_field: str, connection: Any, for_update: bool
+) -> tuple[M, list[C]]:
     relation = children._meta.get_field(parent_field)
     assert isinstance(relation, models.ForeignKey), "lock_with() follows a foreign key"
-    key = (connection.vendor, model, children, parent_field)
-    found = _LOCK_WITH_SQL.get(key)
+    key = (connection.vendor, model, children, parent_field, for_update)
+    found = _WITH_SQL.get(key)
     if found is None:
         quote = connection.ops.quote_name
-        suffix = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: writers are serialised
+        # SQLite: writers are serialised, no row locks.
+        suffix = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
         column = relation.column
-        found = _LOCK_WITH_SQL[key] = (
+        found = _WITH_SQL[key] = (
             f"SELECT {_columns(model, connection)} FROM {quote(model._meta.db_table)} "
             f"WHERE {quote(model._meta.pk.column)} = %s{suffix}",
             f"SELECT {_columns(children, connection)} FROM {quote(children._meta.db_table)} "

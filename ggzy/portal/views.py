@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from ggzy.accounts.choices import Role
 from ggzy.accounts.decorators import AuthedRequest, capability_required, login_required, public
 from ggzy.accounts.policies import Capability, capabilities_of
 from ggzy.core import clock
@@ -65,7 +66,7 @@ def workbench(request: AuthedRequest) -> HttpResponse:
     capabilities = capabilities_of(request.user)
     context = {
         "caps": {capability.name: capability in capabilities for capability in Capability},
-        "roles": request.user.role_assignments.all(),
+        "roles": [Role(code).label for code in request.user.role_codes()],
         "notices": disclosure_selectors.notices_public()[:5],
         "year": clock.today().year,
     }

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ggzy.accounts.choices import Role
 from ggzy.accounts.models import Organization, User
-from ggzy.core.locks import lock_with
+from ggzy.core.locks import lock_with, read_with
 from ggzy.core.testing.parties import make_org, make_user
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +56,17 @@ def test_a_row_without_children_has_an_empty_list():
     with transaction.atomic():
         found, children = lock_with(Organization, org.pk, User, "organization")
     assert found.pk == org.pk and children == []
+
+
+def test_read_with_takes_no_lock_and_needs_no_transaction():
+    org = make_org()
+    make_user(Role.BIDDER, org=org)
+    with CaptureQueriesContext(connection) as queries:
+        found, children = read_with(Organization, org.pk, User, "organization")
+    assert found is not None and found.pk == org.pk and len(children) == 1
+    assert not any("FOR UPDATE" in q["sql"] for q in queries.captured_queries)
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+
+
+def test_read_with_a_missing_row_gives_none():
+    assert read_with(Organization, 987654, User, "organization") == (None, [])
