@@ -37,7 +37,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,7 +60,8 @@ from ggzy.notifications.services import notification_send
 from ggzy.projects.models import Lot
 from ggzy.rules import periods
 from ggzy.rules import selectors as rules
-from ggzy.witness.services import event_record
+from ggzy.witness.models import WitnessHead
+from ggzy.witness.services import event_record, head_lock_sql, head_of
 
 from . import engine, live, policies, results
 from .choices import (
@@ -353,13 +354,17 @@ def _rows_sql(model: type[SaleBid] | type[SaleEvent], objs: list[Any], connectio
     return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
 
 
-def _store_in_one_statement(sale: Sale, bids: list[SaleBid], rows: list[SaleEvent]) -> None:
+def _store_in_one_statement(
+    sale: Sale, bids: list[SaleBid], rows: list[SaleEvent], lock_witness_head: bool
+) -> WitnessHead | None:
     """PostgreSQL: a batch's bids, its events, the sale's snapshot columns and the notification of
     the live room (`live.notification`) in one statement, one round trip (data-modifying WITH
     queries; the constraints hold as for separate statements). Measured (docs/auction-engine.md,
     "Performance", session 7): each round trip of a bid's transaction is a wait for the GIL when
     the thread comes back, behind the threads that compute, so the batch's four writes as separate
-    statements cost more than their SQL."""
+    statements cost more than their SQL. `lock_witness_head`: the witness head's lock goes as a
+    second statement in the same round trip (after the writes, so it is still the last lock taken;
+    session 9), and the head is returned for `event_record(head=...)`."""
     connection = transaction.get_connection()
     quote = connection.ops.quote_name
     parts: list[str] = []
@@ -376,16 +381,20 @@ def _store_in_one_statement(sale: Sale, bids: list[SaleBid], rows: list[SaleEven
     params += [f.get_db_prep_save(getattr(sale, f.attname), connection) for f in _SNAPSHOT_COLUMNS]
     params.append(sale.pk)
     channel, payload = live.notification(sale_id=sale.pk, last_seq=rows[-1].seq)
+    sql = f"WITH {', '.join(parts)} SELECT pg_notify(%s, %s), (SELECT count(*) FROM sale)"
+    params += [channel, payload]
+    if lock_witness_head:
+        head_sql, head_params = head_lock_sql(connection)
+        sql, params = f"{sql}; {head_sql}", [*params, *head_params]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH {', '.join(parts)} SELECT pg_notify(%s, %s), (SELECT count(*) FROM sale)",
-            [*params, channel, payload],
-        )
+        cursor.execute(sql, params)
         found = cursor.fetchone()
+        head_row = cursor.fetchone() if lock_witness_head and cursor.nextset() else None
     if found is None or found[1] != 1:
         raise Sale.DoesNotExist(f"sale {sale.pk} is gone")
     for obj in (*bids, *rows):
         obj._state.adding, obj._state.db = False, connection.alias
+    return head_of(head_row) if lock_witness_head else None
 
 
 def _persist(
@@ -394,12 +403,15 @@ def _persist(
     registrations: list[Registration] | None = None,
     snapshot_only: bool = False,
     bids: list[SaleBid] | None = None,
+    witness: Callable[[list[SaleEvent], WitnessHead | None], object] | None = None,
 ) -> list[SaleEvent]:
     """Write the step's events and the state snapshot of a locked sale, and move its tick job.
     `registrations`: the sale's, read under its lock in this transaction, when the caller has them.
     `snapshot_only`: the caller changed nothing else on the sale (bids), so unless the step closes
     the sale only `SNAPSHOT_FIELDS` are written. `bids`: accepted bids to store with the events
-    (on PostgreSQL, with a snapshot-only step, in one statement: `_store_in_one_statement`)."""
+    (on PostgreSQL, with a snapshot-only step, in one statement: `_store_in_one_statement`).
+    `witness`: the caller's witness entry, called last with the events and the witness head when
+    the one statement has locked it (else None: `event_record` locks it)."""
     state = step.state
     rows = [
         SaleEvent(sale=sale, seq=event.seq, kind=event.kind, payload=_payload(event), occurred_at=event.at)
@@ -447,8 +459,9 @@ def _persist(
         _schedule_tick(sale, due)
     sale.state_token = new_state_token()
     _engine_clean(sale)
+    head = None
     if one_statement:
-        _store_in_one_statement(sale, bids or [], rows)
+        head = _store_in_one_statement(sale, bids or [], rows, lock_witness_head=witness is not None)
     elif closed is None and snapshot_only:
         sale.save(update_fields=SNAPSHOT_FIELDS)  # most bids: a shorter UPDATE than the whole row
     else:
@@ -458,6 +471,8 @@ def _persist(
     transaction.on_commit(lambda: _remember_committed(sale.pk, state))
     if rows:  # the live room (live.py): NOTIFY at commit, the in-process hub on commit
         live.announce(sale_id=sale.pk, rows=rows, notified=one_statement)
+    if witness is not None:
+        witness(rows, head)
     return rows
 
 
@@ -1069,9 +1084,12 @@ def _bids_write(sale_id: int, batch: list[_Bid]) -> None:
             bid.ack = BidAck(registration.bid_number, row.amount_fen, row.seq, row.accepted_at)
         if not stored:
             return
-        rows = _persist(sale, engine.Step(state, tuple(events), None), registrations, snapshot_only=True, bids=stored)
+
         # No actor: who bid is not witnessed by name before the close, only the bid number.
-        event_record(action="auctions.bid_accepted", obj=sale, after={"events": _witness_events(rows)})
+        def witness(rows: list[SaleEvent], head: WitnessHead | None) -> None:
+            event_record(action="auctions.bid_accepted", obj=sale, after={"events": _witness_events(rows)}, head=head)
+
+        _persist(sale, engine.Step(state, tuple(events), None), registrations, True, stored, witness)
 
 
 @transaction.atomic

@@ -27,24 +27,35 @@ class Actor(Protocol):
     def role_codes(self) -> list[str]: ...
 
 
-def _lock_head() -> WitnessHead:
-    """The head row, locked until the transaction ends (one short statement: every audited write
-    of every app takes this lock, so it is written in SQL rather than through the ORM's compiler)."""
-    connection = transaction.get_connection()
+def head_lock_sql(connection: Any) -> tuple[str, list[Any]]:
+    """The statement that locks the head row and reads it, with its parameters: for a service that
+    sends it in the round trip of its own last write (`event_record(head=...)`), so that the head
+    is still locked last."""
     quote = connection.ops.quote_name
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: writers are serialised
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {quote('seq')}, {quote('hash')} FROM {quote(WitnessHead._meta.db_table)} "
-            f"WHERE {quote('id')} = %s{lock}",
-            [HEAD_ID],
-        )
-        row = cursor.fetchone()
-    if row is None:  # only after a test flush; migration 0002 creates the row
+    sql = f"SELECT {quote('seq')}, {quote('hash')} FROM {quote(WitnessHead._meta.db_table)} WHERE {quote('id')} = %s"
+    return sql + lock, [HEAD_ID]
+
+
+def head_of(row: tuple[Any, ...] | None) -> WitnessHead:
+    """The head from the row `head_lock_sql` read (None: only after a test flush; migration 0002
+    creates the row)."""
+    connection = transaction.get_connection()
+    if row is None:
         return WitnessHead.objects.create(pk=HEAD_ID)
     head = WitnessHead(pk=HEAD_ID, seq=row[0], hash=row[1])
     head._state.adding, head._state.db = False, connection.alias
     return head
+
+
+def _lock_head() -> WitnessHead:
+    """The head row, locked until the transaction ends (one short statement: every audited write
+    of every app takes this lock, so it is written in SQL rather than through the ORM's compiler)."""
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(*head_lock_sql(connection))
+        row = cursor.fetchone()
+    return head_of(row)
 
 
 _APPEND_SQL: dict[str, tuple[str, str]] = {}  # per database vendor: the INSERT and the head's UPDATE
@@ -106,13 +117,17 @@ def event_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     roles: list[str] | None = None,
+    head: WitnessHead | None = None,
 ) -> WitnessEvent:
     """Append one event to the witness log and return it.
 
     The snapshots are checked before any database work, so a bad one (a float) raises without
     touching the caller's transaction. The append itself runs without a savepoint inside the
     caller's transaction (every audited write would otherwise pay two more round trips, SAVEPOINT
-    and RELEASE): a database error there fails the caller's operation, as it should."""
+    and RELEASE): a database error there fails the caller's operation, as it should.
+
+    `head`: the head as the caller locked it in this transaction, with `head_lock_sql` as the last
+    lock it takes."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -126,7 +141,8 @@ def event_record(
     organization_id = actor.organization_id if authenticated and actor is not None else None
 
     with transaction.atomic(savepoint=False):
-        head = _lock_head()
+        if head is None:
+            head = _lock_head()
         occurred_at = clock.now()
         seq = head.seq + 1
         fields: dict[str, Any] = {

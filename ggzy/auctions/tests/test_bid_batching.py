@@ -18,6 +18,7 @@ from ggzy.accounts.choices import Role
 from ggzy.auctions import arrivals, services
 from ggzy.auctions.models import Sale, SaleBid, SaleEvent
 from ggzy.core.testing.parties import make_user
+from ggzy.witness import selectors as witness_selectors
 from ggzy.witness.models import WitnessEvent
 
 from .helpers import INCREMENT, NOW, START_PRICE, listing_under_way
@@ -141,6 +142,30 @@ def test_on_postgresql_a_batch_stores_its_bids_events_snapshot_and_notification_
     ]
     kinds = list(SaleEvent.objects.filter(sale=sale, seq__gt=stored[0].seq - 1).values_list("kind", flat=True))
     assert kinds == ["bid_accepted", "bid_accepted"]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement write is PostgreSQL's")
+def test_on_postgresql_the_witness_head_is_locked_in_the_writes_round_trip_and_last():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world, sale = listing_under_way(traveller)
+        a, _b = world.bidders
+        before = witness_selectors.head_get()
+        batch = [services._Bid(a, START_PRICE, "one", 1)]
+        with CaptureQueriesContext(connection) as captured:
+            services._bids_write(sale.pk, batch)
+
+    # Inside the test's transaction the atomic block is a savepoint; outside it, BEGIN and COMMIT.
+    statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    head_reads = [sql for sql in statements if "FROM \"witness_witnesshead\"" in sql]
+    (statement,) = head_reads  # no round trip of its own
+    assert "pg_notify" in statement
+    assert statement.index("pg_notify") < statement.index("witness_witnesshead")  # after the writes
+    assert statements[-1] is not statement  # then the witness entry itself
+    assert len(statements) == 3  # the lock with the registrations; the writes with the head; the entry
+    event = WitnessEvent.objects.get(action="auctions.bid_accepted", object_id=str(sale.pk))
+    assert (event.seq, event.prev_hash) == (before.seq + 1, before.hash)
+    assert witness_selectors.chain_verify().ok
 
 
 @pytest.mark.django_db
