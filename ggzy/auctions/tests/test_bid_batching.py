@@ -157,7 +157,7 @@ def test_on_postgresql_the_witness_head_is_locked_in_the_writes_round_trip_and_l
 
     # Inside the test's transaction the atomic block is a savepoint; outside it, BEGIN and COMMIT.
     statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
-    head_reads = [sql for sql in statements if "FROM \"witness_witnesshead\"" in sql]
+    head_reads = [sql for sql in statements if 'FROM "witness_witnesshead"' in sql]
     (statement,) = head_reads  # no round trip of its own
     assert "pg_notify" in statement
     assert statement.index("pg_notify") < statement.index("witness_witnesshead")  # after the writes
