@@ -615,6 +615,7 @@ MATRIX += [
     Page("auctions:reserve_open", "post", frozenset({"owner", "agent"}), _auction_sale, lambda w: {"content_key": "x"}),
     Page("auctions:operate", "get", frozenset({"center_staff"}), _auction_sale),
     Page("auctions:deposit_confirm", "post", frozenset({"center_staff"}), _auction_registration),
+    Page("auctions:increments", "post", frozenset({"center_staff"}), _auction_sale, lambda w: {"increment": "3000"}),
     Page("auctions:freeze", "post", frozenset({"center_staff"}), _auction_sale),
     Page("auctions:resume", "post", frozenset({"center_staff"}), _auction_sale),
     # A land sale: the center is answered "not negotiable" (a message), everyone else is refused.
@@ -776,6 +777,7 @@ API_MATRIX += [
     ApiOp("post", AUCTIONS + "/{sale_id}/registrations/{registration_id}/deposit", AUCTION_CENTER),
     # Authenticated by the bank's signature, not by a role: without it everyone is refused.
     ApiOp("post", "/api/v1/auctions/bank/callback", frozenset()),
+    ApiOp("post", AUCTIONS + "/{sale_id}/increments", AUCTION_CENTER, lambda w: {"increment_fen": 300_000}),
     ApiOp("post", AUCTIONS + "/{sale_id}/freeze", AUCTION_CENTER),
     ApiOp("post", AUCTIONS + "/{sale_id}/resume", AUCTION_CENTER),
     ApiOp("post", AUCTIONS + "/{sale_id}/negotiate", AUCTION_CENTER, lambda w: {"amount_fen": 100_000_000}),

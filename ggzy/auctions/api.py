@@ -42,6 +42,7 @@ from .schemas import (
     EventOut,
     EventQuery,
     FreezeIn,
+    IncrementsIn,
     NegotiateIn,
     RefusalOut,
     RegistrationOut,
@@ -113,8 +114,11 @@ def _result(sale: Sale) -> ResultOut | None:
 
 def _detail(sale: Sale) -> SaleDetailOut:
     sale = _sale(sale.pk)  # re-read with its relations after a write
+    increment_fen, timed_increment_fen = selectors.sale_increments(sale)  # in force, not as published
+    fields = SaleOut.from_orm(sale).dict()
+    fields |= {"increment_fen": increment_fen, "timed_increment_fen": timed_increment_fen}
     return SaleDetailOut(
-        **SaleOut.from_orm(sale).dict(),
+        **fields,
         server_now=clock.now(),
         last_seq=sale.last_seq,
         leader_bid_number=sale.leader.bid_number if sale.leader else None,
@@ -298,6 +302,25 @@ def bank_callback(request: HttpRequest) -> Registration | Status[RefusalOut]:
         raise AuthenticationError from exc  # the signature is the caller's only credential
     except ValidationError as error:
         return _refusal(error)
+
+
+@router.post(
+    "/sales/{sale_id}/increments",
+    response={200: SaleDetailOut, **REFUSALS},
+    auth=signed_in,
+    summary="调整加价幅度（交易中心按出让人决定录入；开始前或挂牌期内，竞价室公告）",
+)
+def sale_increments(request: AuthedRequest, sale_id: int, payload: IncrementsIn) -> SaleDetailOut | Status[RefusalOut]:
+    try:
+        sale = services.sale_increments_adjust(
+            actor=request.user,
+            sale=_sale(sale_id),
+            increment_fen=payload.increment_fen,
+            timed_increment_fen=payload.timed_increment_fen or payload.increment_fen,
+        )
+    except ValidationError as error:
+        return _refusal(error)
+    return _detail(sale)
 
 
 @router.post(

@@ -26,6 +26,10 @@ Bidding (Fujian online land rules, rules-cn.md §4.1; 39号令)
   land: "even one that never bid during listing") or only those with a valid listing bid (德州
   mining rule, §4.2): `Parameters.timed_eligibility`.
 - A bidder is an opaque string: the anonymous bid number (竞买号), never a name (Fujian rules).
+- The increments may be adjusted during the listing (39号令: "the increment may be adjusted during
+  listing"): `adjust_increments`, before the start or in the listing (also while a listing is
+  frozen), never once the preparation or the timed round has begun. An `IncrementsChanged` event
+  tells every watcher; bids already accepted stand, the next bid is judged by the new increment.
 
 The close of the listing (Fujian rules; 39号令 "end of listing")
 - If at least `timed_min_bidders` different bidders (Fujian: 2) placed a bid when no more than
@@ -150,6 +154,8 @@ class ErrorCode(StrEnum):
     NOT_SINGLE_TRANSFEREE = "not_single_transferee"
     BELOW_FLOOR = "below_floor"
     UNKNOWN_EVENT = "unknown_event"
+    INCREMENTS_FIXED = "increments_fixed"
+    INCREMENTS_UNCHANGED = "increments_unchanged"
 
 
 class EngineError(Exception):
@@ -321,6 +327,15 @@ class Resumed:
     frozen_for: dt.timedelta
 
 
+@dataclass(frozen=True, kw_only=True)
+class IncrementsChanged:
+    kind: ClassVar[str] = "increments_changed"
+    seq: int
+    at: dt.datetime
+    increment_fen: int
+    timed_increment_fen: int
+
+
 @dataclass(frozen=True)
 class Deal:
     bidder: str
@@ -346,7 +361,9 @@ class Closed:
     reserve_fen: int | None  # published now: secret until the close
 
 
-Event = PhaseChanged | BidAccepted | CountdownRestarted | Frozen | ResumeAnnounced | Resumed | Closed
+Event = (
+    PhaseChanged | BidAccepted | CountdownRestarted | Frozen | ResumeAnnounced | Resumed | Closed | IncrementsChanged
+)
 
 
 # ---------------------------------------------------------------- state and replies
@@ -376,6 +393,12 @@ class State:
     result: Outcome | None = None
     log: tuple[Event, ...] = ()
     keys: Mapping[str, int] = field(default_factory=dict, hash=False)  # idempotency key → seq; copied, never mutated
+    adjusted: tuple[int, int] | None = None  # (listing, timed) increments set by `adjust_increments`
+
+    @property
+    def increments(self) -> tuple[int, int]:
+        """The listing and timed-round increments in force."""
+        return self.adjusted or (self.params.increment_fen, self.params.timed_increment_fen)
 
     @property
     def last_seq(self) -> int:
@@ -401,8 +424,8 @@ class State:
             return None
         if self.leader is None:
             return self.params.start_price_fen
-        step = self.params.increment_fen if phase == Phase.LISTING else self.params.timed_increment_fen
-        return self.leader.amount_fen + step
+        listing, timed = self.increments
+        return self.leader.amount_fen + (listing if phase == Phase.LISTING else timed)
 
 
 @dataclass(frozen=True)
@@ -425,7 +448,9 @@ class Step:
     reply: Accepted | Refused | None = None
 
 
-E = TypeVar("E", PhaseChanged, BidAccepted, CountdownRestarted, Frozen, ResumeAnnounced, Resumed, Closed)
+E = TypeVar(
+    "E", PhaseChanged, BidAccepted, CountdownRestarted, Frozen, ResumeAnnounced, Resumed, Closed, IncrementsChanged
+)
 
 
 class _Draft:
@@ -642,6 +667,26 @@ def resume(state: State, *, at: dt.datetime, resume_at: dt.datetime) -> Step:
     draft.update(freeze=replace(current.freeze, resume_at=resume_at), ends_at=resume_at)
     draft.emit(ResumeAnnounced, at=at, resume_at=resume_at)
     _advance(draft, at)
+    return draft.step()
+
+
+def adjust_increments(state: State, *, at: dt.datetime, increment_fen: int, timed_increment_fen: int) -> Step:
+    """Set the listing and timed-round increments (39号令: adjustable during the listing). Allowed
+    before the start and in the listing, frozen or not; not once the preparation has begun."""
+    at = _now(state, at)
+    for name, value in (("increment_fen", increment_fen), ("timed_increment_fen", timed_increment_fen)):
+        if _fen(value, name) <= 0:
+            raise ValueError(f"{name} must be positive")
+    draft = _Draft(state)
+    _advance(draft, at)
+    current = draft.state
+    phase = current.freeze.paused if current.freeze else current.phase
+    if phase not in (Phase.SCHEDULED, Phase.LISTING):
+        raise EngineError(ErrorCode.INCREMENTS_FIXED)
+    if current.increments == (increment_fen, timed_increment_fen):
+        raise EngineError(ErrorCode.INCREMENTS_UNCHANGED)
+    draft.update(adjusted=(increment_fen, timed_increment_fen))
+    draft.emit(IncrementsChanged, at=at, increment_fen=increment_fen, timed_increment_fen=timed_increment_fen)
     return draft.step()
 
 

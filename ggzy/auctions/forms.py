@@ -109,6 +109,25 @@ class ReserveKeyForm(forms.Form):
     )
 
 
+class IncrementsForm(forms.Form):
+    """New increments, as the transferor decided (39号令: adjustable during the listing)."""
+
+    increment = MoneyField(label=_("新的加价幅度（元）"))
+    timed_increment = MoneyField(
+        label=_("新的限时竞价加价幅度（元）"), required=False, help_text=_("不填则与新的加价幅度相同。")
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("increment", "timed_increment"):
+            amount = data.get(name)
+            if amount is not None and amount <= 0:
+                self.add_error(name, _("金额必须大于零。"))
+        if data.get("timed_increment") is None and data.get("increment") is not None:
+            data["timed_increment"] = data["increment"]
+        return data
+
+
 class FreezeForm(forms.Form):
     reason = forms.CharField(
         label=_("冻结原因"),

@@ -28,8 +28,8 @@ class SaleFields(Schema):
     status: str
     phase: str
     start_price_fen: int
-    increment_fen: int
-    timed_increment_fen: int
+    increment_fen: int = Field(description="加价幅度（分）：列表中为公告的；详情中为现行的（挂牌期内可调整）")
+    timed_increment_fen: int = Field(description="限时竞价加价幅度（分）：列表中为公告的；详情中为现行的")
     price_fen: int | None = Field(description="当前最高报价（分）；无人报价时为空")
     start_at: Instant
     listing_end: Instant | None = Field(description="挂牌截止时间；拍卖、网络竞价无挂牌期时为空")
@@ -168,6 +168,11 @@ class ApplicantOut(Schema):
 
 class ReviewIn(Schema):
     approve: bool
+
+
+class IncrementsIn(Schema):
+    increment_fen: int = Field(gt=0, description="新的加价幅度（分）")
+    timed_increment_fen: int | None = Field(None, gt=0, description="新的限时竞价加价幅度（分）；为空则与加价幅度相同")
 
 
 class FreezeIn(Schema):

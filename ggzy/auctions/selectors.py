@@ -40,6 +40,15 @@ def registration_of(*, sale: Sale, organization_id: int) -> Registration | None:
     return Registration.objects.filter(sale=sale, organization_id=organization_id).first()
 
 
+def sale_increments(sale: Sale) -> tuple[int, int]:
+    """The listing and timed-round increments in force: as published, or as last adjusted
+    (`services.sale_increments_adjust`)."""
+    adjusted = SaleEvent.objects.filter(sale=sale, kind="increments_changed").order_by("-seq").first()
+    if adjusted is None:
+        return sale.increment_fen, sale.timed_increment_fen
+    return adjusted.payload["increment_fen"], adjusted.payload["timed_increment_fen"]
+
+
 def sale_minimum_bid_fen(sale: Sale) -> int | None:
     """The least the next bid may be, from the stored snapshot (engine `State.minimum_bid_fen`);
     None once bidding has closed. A frozen sale answers for the phase it will resume."""
@@ -52,8 +61,8 @@ def sale_minimum_bid_fen(sale: Sale) -> int | None:
         return None
     if sale.price_fen is None:
         return sale.start_price_fen
-    step = sale.increment_fen if phase == SalePhase.LISTING else sale.timed_increment_fen
-    return sale.price_fen + step
+    listing, timed = sale_increments(sale)
+    return sale.price_fen + (listing if phase == SalePhase.LISTING else timed)
 
 
 # ---------------------------------------------------------------- pages

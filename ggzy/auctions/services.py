@@ -104,6 +104,8 @@ def _engine_error(error: engine.EngineError) -> ValidationError:
         engine.ErrorCode.ADMISSION_CLOSED: _("挂牌期已结束，不能再接纳竞买人。"),
         engine.ErrorCode.ALREADY_CLOSED: _("交易结果已经公布。"),
         engine.ErrorCode.NOT_CLOSED: _("竞价尚未结束。"),
+        engine.ErrorCode.INCREMENTS_FIXED: _("加价幅度只能在挂牌开始前或挂牌期内调整；限时竞价准备或进行中不能调整。"),
+        engine.ErrorCode.INCREMENTS_UNCHANGED: _("加价幅度与现行的相同，无需调整。"),
     }
     message = messages.get(error.code, _("操作不被允许（{code}）。").format(code=error.code.value))
     return ValidationError(str(message), code=error.code.value)
@@ -198,6 +200,8 @@ def _payload(event: engine.Event) -> dict[str, Any]:
                 "ends_at": _iso(event.ends_at),
                 "frozen_microseconds": event.frozen_for // dt.timedelta(microseconds=1),
             }
+        case engine.IncrementsChanged():
+            return {"increment_fen": event.increment_fen, "timed_increment_fen": event.timed_increment_fen}
         case engine.Closed():
             outcome: dict[str, Any]
             if isinstance(event.outcome, engine.Deal):
@@ -267,7 +271,9 @@ def _replay(sale: Sale, qualified: list[str], base: engine.State | None = None) 
     inputs: list[tuple[int, Any]] = [
         (bid.seq, bid) for bid in SaleBid.objects.filter(sale=sale, seq__gt=after).select_related("registration")
     ]
-    acts = SaleEvent.objects.filter(sale=sale, seq__gt=after, kind__in=("frozen", "resume_announced", "closed"))
+    acts = SaleEvent.objects.filter(
+        sale=sale, seq__gt=after, kind__in=("frozen", "resume_announced", "increments_changed", "closed")
+    )
     inputs += [(event.seq, event) for event in acts]
     for _seq, item in sorted(inputs, key=lambda pair: pair[0]):
         if isinstance(item, SaleBid):
@@ -283,6 +289,13 @@ def _replay(sale: Sale, qualified: list[str], base: engine.State | None = None) 
         elif item.kind == "resume_announced":
             resume_at = dt.datetime.fromisoformat(item.payload["resume_at"])
             step = engine.resume(state, at=item.occurred_at, resume_at=resume_at)
+        elif item.kind == "increments_changed":
+            step = engine.adjust_increments(
+                state,
+                at=item.occurred_at,
+                increment_fen=item.payload["increment_fen"],
+                timed_increment_fen=item.payload["timed_increment_fen"],
+            )
         elif (outcome := item.payload["outcome"])["deal"] and outcome["bid_seq"] is None:
             # A deal without a bid is a negotiated one; its close carries the floor (`sale_negotiate`).
             step = engine.negotiate(
@@ -1147,6 +1160,39 @@ def sale_resume(*, actor: Any, sale: Sale, resume_at: dt.datetime | None = None)
         raise _engine_error(error) from error
     rows = _persist(sale, step)
     event_record(action="auctions.sale_resumed", actor=actor, obj=sale, after={"events": _witness_events(rows)})
+    return sale
+
+
+@transaction.atomic
+def sale_increments_adjust(*, actor: Any, sale: Sale, increment_fen: int, timed_increment_fen: int) -> Sale:
+    """Trading-center staff set new increments as the transferor decided (39号令: the increment may
+    be adjusted during the listing); the live room announces them and the next bid is judged by
+    them. Before the start or in the listing only."""
+    if not policies.can_operate(actor):
+        raise PermissionDenied(_("只有交易中心工作人员可以调整加价幅度。"))
+    for value in (increment_fen, timed_increment_fen):
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValidationError(_("加价幅度须为正数。"), code="invalid_increment")
+    sale = lock_instance(sale)
+    if sale.status != SaleStatus.OPEN:
+        raise ValidationError(_("交易已经结束，不能调整加价幅度。"), code="sale_closed")
+    now = clock.now()
+    state = _state(sale)
+    before = state.increments
+    try:
+        step = engine.adjust_increments(
+            state, at=now, increment_fen=increment_fen, timed_increment_fen=timed_increment_fen
+        )
+    except engine.EngineError as error:
+        raise _engine_error(error) from error
+    rows = _persist(sale, step)
+    event_record(
+        action="auctions.increments_adjusted",
+        actor=actor,
+        obj=sale,
+        before={"increment_fen": before[0], "timed_increment_fen": before[1]},
+        after={"events": _witness_events(rows)},
+    )
     return sale
 
 

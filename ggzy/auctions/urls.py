@@ -27,6 +27,7 @@ urlpatterns = [
         views.deposit_confirm,
         name="deposit_confirm",
     ),
+    path("<int:pk>/increments/", views.sale_increments, name="increments"),
     path("<int:pk>/freeze/", views.sale_freeze, name="freeze"),
     path("<int:pk>/resume/", views.sale_resume, name="resume"),
     path("<int:pk>/negotiate/", views.sale_negotiate, name="negotiate"),

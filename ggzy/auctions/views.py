@@ -37,6 +37,7 @@ from .choices import RegistrationStatus, SalePhase, SaleStatus
 from .forms import (
     BidForm,
     FreezeForm,
+    IncrementsForm,
     NegotiateForm,
     ReserveForm,
     ReserveKeyForm,
@@ -45,7 +46,7 @@ from .forms import (
     SaleFilterForm,
     SaleForm,
 )
-from .models import Registration, Sale, SaleReserve
+from .models import Registration, Sale, SaleEvent, SaleReserve
 
 SYSTEM_FAULT = "system_fault"  # services.sale_freeze's default reason
 
@@ -129,6 +130,7 @@ def _room_texts() -> dict[str, Any]:
             "failed_status": _("平台返回错误（HTTP {status}），请刷新页面后重试。"),
             "closed": _("竞价已结束，正在刷新结果……"),
             "frozen": _("交易已冻结"),
+            "increments": _("加价幅度已调整为 {increment} 元，限时竞价加价幅度为 {timed} 元。"),
         },
     }
 
@@ -158,6 +160,7 @@ def _room(request: HttpRequest, sale: Sale, bid_form: BidForm | None = None) -> 
             for event in selectors.sale_bid_history(sale)
         ],
         "minimum_bid_fen": selectors.sale_minimum_bid_fen(sale),
+        "increments": selectors.sale_increments(sale),
         "closed": closed,
         "winner": sale.winner if closed else None,
         "freeze_reason": _freeze_reason(freeze.payload.get("reason", "")) if freeze is not None else "",
@@ -439,8 +442,35 @@ def sale_operate(request: AuthedRequest, pk: int) -> HttpResponse:
         "freeze_reason": _freeze_reason(freeze.payload.get("reason", "")) if freeze is not None else "",
         "freeze_form": FreezeForm(),
         "resume_form": ResumeForm(),
+        "increments": selectors.sale_increments(sale),
+        "can_adjust_increments": _increments_adjustable(sale, freeze),
+        "increments_form": IncrementsForm(),
     }
     return render(request, "auctions/sale_operate.html", context)
+
+
+def _increments_adjustable(sale: Sale, freeze: SaleEvent | None) -> bool:
+    """Before the start or in the listing, frozen or not (engine `adjust_increments`)."""
+    if sale.status != SaleStatus.OPEN:
+        return False
+    phase = freeze.payload.get("paused", "") if freeze is not None else sale.phase
+    return phase in (SalePhase.SCHEDULED, SalePhase.LISTING)
+
+
+@login_required
+@require_POST
+def sale_increments(request: AuthedRequest, pk: int) -> HttpResponse:
+    sale = _operated_sale(request, pk)
+    form_submit(
+        request,
+        IncrementsForm(request.POST),
+        lambda data: services.sale_increments_adjust(
+            actor=request.user, sale=sale, increment_fen=data["increment"], timed_increment_fen=data["timed_increment"]
+        ),
+        success=_("加价幅度已调整，竞价室已公告；此后的报价按新的加价幅度受理。"),
+        invalid=_("请填写大于零的加价幅度。"),
+    )
+    return redirect("auctions:operate", pk=sale.pk)
 
 
 @login_required

@@ -23,7 +23,16 @@
   const textsNode = document.getElementById("auction-room-texts");
   if (!root || !textsNode) return;
   const texts = JSON.parse(textsNode.textContent);
-  const KINDS = ["phase_changed", "bid_accepted", "countdown_restarted", "frozen", "resume_announced", "resumed", "closed"];
+  const KINDS = [
+    "phase_changed",
+    "bid_accepted",
+    "countdown_restarted",
+    "frozen",
+    "resume_announced",
+    "resumed",
+    "increments_changed",
+    "closed",
+  ];
 
   function part(role, scope) {
     return (scope || document).querySelector('[data-role="' + role + '"]');
@@ -193,6 +202,17 @@
       case "resume_announced":
         state.endsAt = parseInstant(data.resume_at);
         break;
+      case "increments_changed": {
+        // 39号令: adjusted during the listing; the next bid is judged by the new increments.
+        state.incrementFen = Number(data.increment_fen);
+        state.timedIncrementFen = Number(data.timed_increment_fen);
+        const increment = part("increment");
+        const timed = part("timed-increment");
+        if (increment) increment.textContent = yuan(state.incrementFen);
+        if (timed) timed.textContent = yuan(state.timedIncrementFen);
+        status(format(texts.messages.increments, { increment: yuan(state.incrementFen), timed: yuan(state.timedIncrementFen) }));
+        break;
+      }
       case "resumed":
         state.phase = data.phase;
         state.endsAt = parseInstant(data.ends_at);

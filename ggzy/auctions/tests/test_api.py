@@ -572,6 +572,31 @@ def test_the_center_freezes_and_resumes_trading(world, traveller):
     _assert_refused(_post(_as(world.staff), _url(world, "/resume")), 409, "not_frozen")
 
 
+def test_the_center_adjusts_the_increments_and_the_detail_shows_those_in_force(world, traveller):
+    _open(traveller)
+    a, b = world.bidders
+    assert _bid(world, a, START_PRICE, "a-1").status_code == 201
+    body = {"increment_fen": 3 * INCREMENT}
+    for user in (world.seller, a):
+        assert _post(_as(user), _url(world, "/increments"), body).status_code == 403
+    assert _post(Client(), _url(world, "/increments"), body).status_code == 401
+    assert _post(_as(world.staff), _url(world, "/increments"), {"increment_fen": 0}).status_code == 422
+    adjusted = _post(_as(world.staff), _url(world, "/increments"), body)
+    assert adjusted.status_code == 200, adjusted.content
+    detail = adjusted.json()
+    assert (detail["increment_fen"], detail["timed_increment_fen"]) == (3 * INCREMENT, 3 * INCREMENT)
+    assert detail["minimum_bid_fen"] == START_PRICE + 3 * INCREMENT
+    listed = Client().get(BASE).json()
+    published = next(item for item in listed["items"] if item["id"] == detail["id"])
+    assert published["increment_fen"] == INCREMENT  # the list shows the terms as published
+    _assert_refused(_post(_as(world.staff), _url(world, "/increments"), body), 409, "increments_unchanged")
+    _assert_refused(_bid(world, b, START_PRICE + INCREMENT, "b-1"), 409, "below_increment")
+    assert _bid(world, b, START_PRICE + 3 * INCREMENT, "b-2").status_code == 201
+    event = Client().get(_url(world, "/events"), {"after": detail["last_seq"] - 1}).json()[0]
+    assert event["kind"] == "increments_changed"
+    assert event["payload"] == {"increment_fen": 3 * INCREMENT, "timed_increment_fen": 3 * INCREMENT}
+
+
 # ---------------------------------------------------------------- the reserve and the result
 
 

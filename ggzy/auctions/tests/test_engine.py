@@ -628,3 +628,53 @@ def test_parameters_without_a_listing_period_are_checked():
     with pytest.raises(ValueError):
         auction(last_window=HOUR)
     assert isinstance(engine.initial_state(auction(), qualified=[], at=START), State)
+
+
+# ---------------------------------------------------------------- increments adjusted (39号令)
+
+
+def test_increments_adjusted_in_the_listing_judge_the_next_bids_and_the_timed_round():
+    run = Run(fujian())
+    run.tick(START)
+    accepted(run.bid("A", PRICE, START + HOUR))
+    step = engine.adjust_increments(run.state, at=START + DAY, increment_fen=3 * INC, timed_increment_fen=4 * INC)
+    run._take(step)
+    (event,) = step.events
+    assert isinstance(event, engine.IncrementsChanged)
+    assert (event.seq, event.increment_fen, event.timed_increment_fen) == (3, 3 * INC, 4 * INC)
+    assert run.state.increments == (3 * INC, 4 * INC)
+    assert run.state.minimum_bid_fen() == PRICE + 3 * INC
+    assert run.bid("B", PRICE + INC, START + DAY + MIN) == Refused(Refusal.BELOW_INCREMENT)
+    accepted(run.bid("B", PRICE + 3 * INC, END - 30 * MIN))
+    accepted(run.bid("A", PRICE + 6 * INC, END - 20 * MIN))
+    run.tick(END + 15 * MIN)  # two last-hour bidders: preparation, then the timed round
+    assert run.state.phase == Phase.TIMED
+    assert run.state.minimum_bid_fen() == PRICE + 10 * INC  # the new timed increment
+    with pytest.raises(EngineError) as caught:
+        engine.adjust_increments(run.state, at=END + 16 * MIN, increment_fen=INC, timed_increment_fen=INC)
+    assert caught.value.code == ErrorCode.INCREMENTS_FIXED
+
+
+def test_increments_may_be_adjusted_before_the_start_and_while_a_listing_is_frozen():
+    run = Run(fujian())
+    run._take(engine.adjust_increments(run.state, at=START - HOUR, increment_fen=2 * INC, timed_increment_fen=TINC))
+    run.tick(START)
+    run.freeze(START + HOUR)
+    run._take(engine.adjust_increments(run.state, at=START + 2 * HOUR, increment_fen=5 * INC, timed_increment_fen=TINC))
+    assert run.state.phase == Phase.FROZEN and run.state.increments == (5 * INC, TINC)
+    with pytest.raises(EngineError) as unchanged:
+        engine.adjust_increments(run.state, at=START + 2 * HOUR, increment_fen=5 * INC, timed_increment_fen=TINC)
+    assert unchanged.value.code == ErrorCode.INCREMENTS_UNCHANGED
+
+
+def test_increments_of_an_auction_are_fixed_once_it_has_started_and_bad_amounts_raise():
+    run = Run(auction())
+    run.tick(START)
+    with pytest.raises(EngineError) as caught:
+        engine.adjust_increments(run.state, at=START + MIN, increment_fen=INC, timed_increment_fen=INC)
+    assert caught.value.code == ErrorCode.INCREMENTS_FIXED
+    for amount in (0, -1):
+        with pytest.raises(ValueError):
+            engine.adjust_increments(run.state, at=START + MIN, increment_fen=amount, timed_increment_fen=INC)
+    with pytest.raises(TypeError):
+        engine.adjust_increments(run.state, at=START + MIN, increment_fen=1.5, timed_increment_fen=INC)  # type: ignore[arg-type]

@@ -89,6 +89,7 @@ class Model:
         self.listing_bidders: set[str] = set()
         self.paused: tuple[str, dt.datetime, dt.datetime] | None = None  # phase, frozen at, its end then
         self.keys: dict[str, tuple[str, int]] = {}
+        self.increments = (p.increment_fen, p.timed_increment_fen)  # (listing, timed) in force
 
     def _enter(self, phase: str, at: dt.datetime, length: dt.timedelta | None) -> None:
         self.phase, self.ends = phase, (at + length if length is not None else None)
@@ -138,7 +139,7 @@ class Model:
             and bidder not in self.listing_bidders
         ):
             return "refused"
-        step = INC if self.phase == "listing" else TINC
+        step = self.increments[0] if self.phase == "listing" else self.increments[1]
         if amount < (PRICE if self.high is None else self.high + step):
             return "refused"
         self.high, self.leader, self.keys[key] = amount, bidder, (bidder, amount)
@@ -311,6 +312,26 @@ class AuctionMachine(RuleBasedStateMachine):
         self._take(engine.admit(self.state, bidder="D", at=self.now))
         self.model.qualified.add("D")
 
+    @rule(listing=st.sampled_from([INC // 2, INC, 3 * INC]), timed=st.sampled_from([TINC, 2 * TINC]))
+    def adjust_increments(self, listing: int, timed: int) -> None:
+        """The center sets new increments (39号令: during the listing only)."""
+        self.model.advance(self.now)
+        phase = self.model.paused[0] if self.model.paused else self.model.phase
+        refusal = None
+        if phase not in ("scheduled", "listing"):
+            refusal = engine.ErrorCode.INCREMENTS_FIXED
+        elif (listing, timed) == self.model.increments:
+            refusal = engine.ErrorCode.INCREMENTS_UNCHANGED
+        if refusal is not None:
+            try:
+                engine.adjust_increments(self.state, at=self.now, increment_fen=listing, timed_increment_fen=timed)
+            except EngineError as error:
+                assert error.code == refusal
+                return self._catch_up()
+            raise AssertionError(f"adjusted the increments where the model says {refusal}")
+        self._take(engine.adjust_increments(self.state, at=self.now, increment_fen=listing, timed_increment_fen=timed))
+        self.model.increments = (listing, timed)
+
     @rule(pick=st.integers(0, 10_000))
     def reconnect(self, pick: int) -> None:
         """A watcher that last saw event n receives exactly the events after it."""
@@ -324,6 +345,7 @@ class AuctionMachine(RuleBasedStateMachine):
         assert state.price_fen == model.high
         assert (state.leader.bidder if state.leader else None) == model.leader
         assert state.deadline == model.deadline
+        assert state.increments == model.increments
 
     @invariant()
     def accepted_bids_strictly_increase(self) -> None:

@@ -494,6 +494,26 @@ def test_the_center_freezes_and_resumes_trading_and_the_room_shows_it():
         assert _refused(_post(world.seller, _url("resume", listing)))
 
 
+def test_the_center_adjusts_the_increments_on_its_desk_and_the_room_shows_those_in_force():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = land_world()
+        listing = _listing_open(world)
+        operate = _url("operate", listing)
+        traveller.move_to(START + H)
+        jobs_services.run_due_jobs()
+        assert "调整加价幅度" in _page(world.staff, operate)
+        assert _refused(_post(world.seller, _url("increments", listing), {"increment": "30000"}))
+        bad = _post(world.staff, _url("increments", listing), {"increment": "0"}, follow=True)
+        assert "请填写大于零的加价幅度。" in _messages(bad)
+        assert not SaleEvent.objects.filter(sale=listing, kind="increments_changed").exists()
+        done = _post(world.staff, _url("increments", listing), {"increment": "30000"}, follow=True)
+        assert any("加价幅度已调整" in message for message in _messages(done))
+        room = _page(None, _url("detail", listing))
+        assert f'data-increment-fen="{3_000_000}"' in room and f'data-timed-increment-fen="{3_000_000}"' in room
+        assert '<td data-role="increment">30,000.00</td>' in room
+        assert "30,000.00" in _page(world.staff, operate)
+
+
 def test_the_room_texts_for_the_script_are_translated_json():
     with time_machine.travel(NOW, tick=False):
         world = land_world()

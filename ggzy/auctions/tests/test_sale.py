@@ -280,6 +280,60 @@ def test_the_same_key_returns_the_original_acknowledgement_and_writes_nothing():
     _gapless(listing)
 
 
+def test_the_center_adjusts_the_increments_in_the_listing_and_a_replay_agrees():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = land_world()
+        listing = create_listing(world)
+        qualified_bidders(world, 2)
+        a, b = world.bidders
+        traveller.move_to(START)
+        jobs_services.run_due_jobs()
+        services.sale_bid(actor=a, sale=listing, amount_fen=START_PRICE, key="i1")
+        for user in (world.seller, a):
+            with pytest.raises(PermissionDenied):
+                services.sale_increments_adjust(
+                    actor=user, sale=listing, increment_fen=3 * INCREMENT, timed_increment_fen=TIMED_INCREMENT
+                )
+        _refused(
+            "invalid_increment",
+            lambda: services.sale_increments_adjust(
+                actor=world.staff, sale=listing, increment_fen=0, timed_increment_fen=TIMED_INCREMENT
+            ),
+            listing,
+        )
+        _refused(
+            "increments_unchanged",
+            lambda: services.sale_increments_adjust(
+                actor=world.staff, sale=listing, increment_fen=INCREMENT, timed_increment_fen=TIMED_INCREMENT
+            ),
+            listing,
+        )
+        traveller.move_to(START + H)
+        services.sale_increments_adjust(
+            actor=world.staff, sale=listing, increment_fen=3 * INCREMENT, timed_increment_fen=2 * TIMED_INCREMENT
+        )
+        event = SaleEvent.objects.filter(sale=listing).order_by("-seq").first()
+        assert event is not None and event.kind == "increments_changed"
+        assert event.payload == {"increment_fen": 3 * INCREMENT, "timed_increment_fen": 2 * TIMED_INCREMENT}
+        witnessed = WitnessEvent.objects.get(action="auctions.increments_adjusted")
+        assert witnessed.actor_id == world.staff.pk
+        assert witnessed.before == {"increment_fen": INCREMENT, "timed_increment_fen": TIMED_INCREMENT}
+        _refused(  # one old increment above the price is no longer enough
+            "below_increment",
+            lambda: services.sale_bid(actor=b, sale=listing, amount_fen=START_PRICE + INCREMENT, key="i2"),
+            listing,
+        )
+        services.sale_bid(actor=b, sale=listing, amount_fen=START_PRICE + 3 * INCREMENT, key="i3")
+        # Another process, or this one after a restart, rebuilds the same state from the records.
+        services._LATEST.clear()
+        services._COMMITTED.clear()
+        state = services._state(sale(world))
+        assert state.increments == (3 * INCREMENT, 2 * TIMED_INCREMENT)
+        assert state.minimum_bid_fen() == START_PRICE + 6 * INCREMENT
+        services.sale_bid(actor=a, sale=listing, amount_fen=START_PRICE + 6 * INCREMENT, key="i4")
+    _gapless(listing)
+
+
 def test_freeze_stops_bidding_and_a_quick_resumption_extends_the_listing():
     with time_machine.travel(NOW, tick=False) as traveller:
         world = land_world()
