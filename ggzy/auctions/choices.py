@@ -36,6 +36,7 @@ class Eligibility(models.TextChoices):
 class NoDeal(models.TextChoices):
     NO_BID = NoDealReason.NO_BID.value, _("无人报价")
     BELOW_RESERVE = NoDealReason.BELOW_RESERVE.value, _("最高报价低于保留价")
+    TOO_FEW_BIDDERS = NoDealReason.TOO_FEW_BIDDERS.value, _("竞买人不足法定人数，竞价终止")
 
 
 class RegistrationStatus(models.TextChoices):

@@ -16,12 +16,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from ggzy.core.locks import lock, lock_instance
 from ggzy.tendering.deposits import callback_verify
 
 from . import results, services
+from .choices import RegistrationStatus, SaleStatus
 from .models import Registration, Sale
 
 
@@ -45,11 +47,29 @@ def bank_callback(*, body: bytes, signature: str) -> Registration:
     return _refunded(registration, data, transaction_id)
 
 
+def registration_by_reference(reference: str) -> Registration | None:
+    """The registration a payment reference names, with its sale and bidder; None when the
+    reference is malformed or names none."""
+    ids = Registration.payment_reference_ids(reference.strip())
+    if ids is None:
+        return None
+    return Registration.objects.select_related("sale", "organization").filter(sale_id=ids[0], pk=ids[1]).first()
+
+
+def registrations_awaiting_bank() -> tuple[QuerySet[Registration], QuerySet[Registration]]:
+    """What the bank may still report: the deposits of open sales not yet paid (an application
+    not yet reviewed may pay too), and the deposits owed back and not yet refunded."""
+    registrations = Registration.objects.select_related("sale__lot__project", "organization").order_by("sale_id", "pk")
+    unpaid = registrations.filter(deposit_confirmed_at__isnull=True, sale__status=SaleStatus.OPEN).exclude(
+        status=RegistrationStatus.REJECTED
+    )
+    return unpaid, registrations.filter(refund_due__isnull=False, refunded_at__isnull=True)
+
+
 def _registration(data: dict[str, Any]) -> Registration:
     """The registration the reference names, locked in the order `services` locks (sale first)."""
-    ids = Registration.payment_reference_ids(str(data.get("reference") or "").strip())
-    found = ids and Registration.objects.filter(sale_id=ids[0], pk=ids[1]).first()
-    if not found:
+    found = registration_by_reference(str(data.get("reference") or ""))
+    if found is None:
         raise ValidationError({"reference": _("没有与该缴款识别码对应的竞买申请。")})
     lock(Sale, pk=found.sale_id)
     return lock_instance(found)

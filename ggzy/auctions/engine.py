@@ -42,7 +42,9 @@ The close of the listing (Fujian rules; 39号令 "end of listing")
 - Otherwise bidding closes: one bidder at or above the start price wins; several bidders, the
   highest wins.
 - Without a listing period (`listing_end=None`: 拍卖, 网络竞价) the timed round starts at `start_at`
-  with its countdown.
+  with its countdown, unless fewer bidders are qualified then than `min_bidders` (mining-right
+  auctions: 3, rules-cn.md §4.2, "otherwise stop or re-organise"): bidding closes at the start and
+  the result is no deal (`too_few_bidders`).
 - The result (`outcome`, `close`): no bid → no deal; the highest bid below the sealed reserve →
   no deal (39号令: "top bid below the reserve → terminated"; "not below the reserve"); otherwise the
   highest bidder wins at their bid. The reserve enters the engine only there, after bidding has
@@ -136,6 +138,7 @@ class Refusal(StrEnum):
 class NoDealReason(StrEnum):
     NO_BID = "no_bid"
     BELOW_RESERVE = "below_reserve"
+    TOO_FEW_BIDDERS = "too_few_bidders"
 
 
 class ErrorCode(StrEnum):
@@ -169,7 +172,8 @@ TRANSITIONS: Mapping[tuple[Phase, Phase], str] = MappingProxyType(
     {
         (Phase.SCHEDULED, Phase.LISTING): "start_at comes (listing_end set)",
         (Phase.SCHEDULED, Phase.TIMED): "start_at comes (no listing period): countdown from the start",
-        (Phase.SCHEDULED, Phase.CLOSED): "negotiate: deal with the single qualified transferee",
+        (Phase.SCHEDULED, Phase.CLOSED): "negotiate: deal with the single qualified transferee; or the start "
+        "without a listing period with fewer qualified bidders than min_bidders",
         (Phase.LISTING, Phase.PREPARATION): "listing end, at least timed_min_bidders bidders in the last window",
         (Phase.LISTING, Phase.CLOSED): "listing end otherwise",
         (Phase.PREPARATION, Phase.TIMED): "preparation end: the countdown starts",
@@ -231,6 +235,7 @@ class Parameters:
     quick_fix: dt.timedelta  # a freeze resumed within this of its start needs no notice
     resume_notice: dt.timedelta  # otherwise the resumption is announced this long in advance
     single_transferee_negotiation: bool = False  # state property: one qualified transferee → agreement
+    min_bidders: int | None = None  # no listing period only: fewer qualified at the start → no deal
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -244,6 +249,13 @@ class Parameters:
         _duration(self.countdown, "countdown", positive=True)
         _duration(self.quick_fix, "quick_fix")
         _duration(self.resume_notice, "resume_notice")
+        if self.min_bidders is not None:
+            if isinstance(self.min_bidders, bool) or not isinstance(self.min_bidders, int):
+                raise TypeError("min_bidders is an integer")
+            if self.min_bidders < 1:
+                raise ValueError("min_bidders must be one or more")
+            if self.listing_end is not None:
+                raise ValueError("min_bidders is for procedures without a listing period")
         if self.listing_end is None:
             if self.method == Method.LISTING:
                 raise ValueError("a listing has a listing period")
@@ -390,6 +402,7 @@ class State:
     window_bidders: frozenset[str] = frozenset()  # bid with ≤ last_window of listing left
     listing_bidders: frozenset[str] = frozenset()
     freeze: Freeze | None = None
+    too_few_bidders: bool = False  # bidding never started: fewer qualified than `min_bidders`
     result: Outcome | None = None
     log: tuple[Event, ...] = ()
     keys: Mapping[str, int] = field(default_factory=dict, hash=False)  # idempotency key → seq; copied, never mutated
@@ -503,6 +516,9 @@ def _expire(draft: _Draft, when: dt.datetime) -> None:
     match state.phase:
         case Phase.SCHEDULED if params.listing_end is not None:
             draft.goto(Phase.LISTING, when, params.listing_end)
+        case Phase.SCHEDULED if params.min_bidders is not None and len(state.qualified) < params.min_bidders:
+            draft.update(too_few_bidders=True)
+            draft.goto(Phase.CLOSED, when, None)
         case Phase.SCHEDULED:
             draft.goto(Phase.TIMED, when, when + params.countdown)
         case Phase.LISTING:
@@ -698,6 +714,8 @@ def outcome(state: State, reserve_fen: int | None) -> Outcome:
         return state.result
     if reserve_fen is not None and _fen(reserve_fen, "reserve_fen") <= 0:
         raise ValueError("a reserve is a positive number of fen")
+    if state.too_few_bidders:
+        return NoDeal(NoDealReason.TOO_FEW_BIDDERS)
     leader = state.leader
     if leader is None:
         return NoDeal(NoDealReason.NO_BID)

@@ -33,6 +33,8 @@ class Sale(models.Model):
     listing_end = models.DateTimeField(_("挂牌截止时间"), null=True, blank=True)
     last_window_seconds = models.PositiveIntegerField(_("最后报价时段（秒）"), null=True, blank=True)
     timed_min_bidders = models.PositiveIntegerField(_("转入限时竞价的最后时段最少报价人数"), null=True, blank=True)
+    # Fewer qualified bidders at the start of an auction → terminated (mining rights: 3).
+    min_bidders = models.PositiveIntegerField(_("开始竞价的最少竞买人数"), null=True, blank=True)
     preparation_seconds = models.PositiveIntegerField(_("限时竞价准备时间（秒）"))
     countdown_seconds = models.PositiveIntegerField(_("限时竞价倒计时（秒）"))
     timed_eligibility = models.CharField(_("可参加限时竞价的竞买人"), max_length=32, choices=Eligibility.choices)

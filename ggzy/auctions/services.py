@@ -121,6 +121,10 @@ def _seconds(rule: rules.RuleValue) -> int:
     return rule.as_int() * per_unit[rule.unit]
 
 
+# Fewer qualified bidders at the start of an auction → it is terminated (rules-cn.md §4.2).
+MIN_BIDDERS_RULE_BY_TRADE_TYPE: dict[str, str] = {TradeType.MINING_RIGHTS: "mining.min_bidders"}
+
+
 def legal_terms(*, lot: Lot, method: str) -> dict[str, Any]:
     """The engine parameters the law fixes, read from the rule table for this lot's project."""
 
@@ -136,7 +140,14 @@ def legal_terms(*, lot: Lot, method: str) -> dict[str, Any]:
         "last_window_seconds": None,
         "timed_min_bidders": None,
         "freeze_extension_cap_seconds": None,
+        "min_bidders": None,
     }
+    minimum = MIN_BIDDERS_RULE_BY_TRADE_TYPE.get(lot.project.trade_type)
+    if minimum is not None and method != SaleMethod.LISTING:
+        with contextlib.suppress(rules.RuleMissing):  # a row per method the minimum applies to
+            terms["min_bidders"] = rules.rule_get(
+                minimum, trade_type=lot.project.trade_type, method=method, on=lot.project.rules_date
+            ).as_int()
     if method == SaleMethod.LISTING:
         min_listing_bids = results.sale_rule("listing.timed_round_min_listing_bids", lot=lot, method=method).as_int()
         terms |= {
@@ -171,6 +182,7 @@ def _params(sale: Sale) -> engine.Parameters:
         resume_notice=dt.timedelta(seconds=sale.resume_notice_seconds),
         # 企业国有资产法 art. 54: one qualified transferee → a deal by agreement (`sale_negotiate`).
         single_transferee_negotiation=sale.lot.project.trade_type == TradeType.STATE_PROPERTY,
+        min_bidders=sale.min_bidders,
     )
 
 
@@ -493,6 +505,8 @@ def _close_if_due(sale: Sale, state: engine.State, now: dt.datetime) -> engine.S
     """Bidding has closed: announce the result with the reserve, or wait for the seller's key."""
     if state.phase != engine.Phase.CLOSED or state.result is not None:
         return None
+    if state.too_few_bidders:  # bidding never started: the reserve stays sealed, unread
+        return engine.close(state, at=now, reserve_fen=None)
     reserve = SaleReserve.objects.filter(sale=sale).first()
     if reserve is not None and reserve.opened_at is None:
         sale.status = SaleStatus.AWAITING_RESERVE
@@ -606,6 +620,7 @@ def _snapshot(sale: Sale) -> dict[str, Any]:
         "listing_end": sale.listing_end,
         "last_window_seconds": sale.last_window_seconds,
         "timed_min_bidders": sale.timed_min_bidders,
+        "min_bidders": sale.min_bidders,
         "preparation_seconds": sale.preparation_seconds,
         "countdown_seconds": sale.countdown_seconds,
         "timed_eligibility": sale.timed_eligibility,

@@ -1,6 +1,7 @@
 """A coherent demo for `make run`: the center, supervisors of several sectors, owners, agents,
-a dozen bidders (some from outside Xinjiang), experts, and a few registered projects.
-Loading it twice changes nothing. It refuses to run in production."""
+a dozen bidders (some from outside Xinjiang), experts, a few registered projects, and the
+auctions' sales (`ggzy.auctions.demo`). Loading it twice changes nothing. It refuses to run in
+production."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ggzy.accounts import services as accounts_services
 from ggzy.accounts.choices import OrganizationKind, Role, Sector
 from ggzy.accounts.models import Organization, TotpDevice, User
 from ggzy.accounts.uscc import make_uscc
+from ggzy.auctions import demo as auctions_demo
 from ggzy.catalog import selectors as catalog_selectors
 from ggzy.core import clock
 from ggzy.core.choices import ProcurementMethod, TradeType
@@ -89,6 +91,9 @@ ORGS = [
     OrgSpec("b10", "甘肃陇原建设集团有限公司", OrganizationKind.MARKET_ENTITY, "620102", "91"),
     OrgSpec("b11", "伊宁市绿洲物业服务有限公司", OrganizationKind.MARKET_ENTITY, "654002", "91"),
     OrgSpec("b12", "广东粤海信息技术有限公司", OrganizationKind.MARKET_ENTITY, "440106", "91"),
+    # Appended, not inserted: a credit code derives from the position, and a demo loaded before
+    # must still find its organizations.
+    OrgSpec("tudi", "伊宁市土地储备中心", OrganizationKind.MARKET_ENTITY, "654002", "12"),
 ]
 
 
@@ -113,6 +118,7 @@ USERS = [
     UserSpec("chengtou", "陈建设", "chengtou", (Role.OWNER,)),
     UserSpec("yiyuan", "古丽娜", "yiyuan", (Role.OWNER,)),
     UserSpec("guotou", "孙国资", "guotou", (Role.OWNER,)),
+    UserSpec("tudi", "艾尼瓦尔", "tudi", (Role.OWNER,)),
     UserSpec("tiancheng", "周代理", "tiancheng", (Role.AGENT,)),
     UserSpec("hengxin", "吴恒信", "hengxin", (Role.AGENT,)),
     *[UserSpec(f"bidder{n:02d}", f"投标联系人{n:02d}", f"b{n:02d}", (Role.BIDDER,)) for n in range(1, 13)],
@@ -169,6 +175,8 @@ def load() -> dict[str, int]:
         users[person.username] = user
     created["projects"] += _projects(orgs, users)
     created["notices"] += _notices()
+    for key, count in auctions_demo.load(users=users).items():
+        created[key] = created.get(key, 0) + count
     return created
 
 

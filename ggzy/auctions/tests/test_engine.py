@@ -677,4 +677,35 @@ def test_increments_of_an_auction_are_fixed_once_it_has_started_and_bad_amounts_
         with pytest.raises(ValueError):
             engine.adjust_increments(run.state, at=START + MIN, increment_fen=amount, timed_increment_fen=INC)
     with pytest.raises(TypeError):
-        engine.adjust_increments(run.state, at=START + MIN, increment_fen=1.5, timed_increment_fen=INC)  # type: ignore[arg-type]
+        engine.adjust_increments(run.state, at=START + MIN, increment_fen=1.5, timed_increment_fen=INC)
+
+
+# ---------------------------------------------------------------- too few bidders (mining auctions)
+
+
+def test_an_auction_with_fewer_qualified_bidders_than_the_minimum_closes_at_the_start_without_a_deal():
+    run = Run(auction(min_bidders=3), qualified=("A", "B"))
+    run.tick(START)
+    assert run.phases() == [C]
+    assert run.bid("A", PRICE, START + SEC) == Refused(Refusal.CLOSED)
+    assert run.close(START + MIN, reserve=None) == NoDeal(NoDealReason.TOO_FEW_BIDDERS)
+
+
+def test_an_auction_reaching_the_minimum_before_the_start_is_held():
+    run = Run(auction(min_bidders=3), qualified=("A", "B"))
+    run._take(engine.admit(run.state, bidder="C", at=START - HOUR))
+    run.tick(START)
+    assert run.phases() == [T]
+    accepted(run.bid("A", PRICE, START + SEC))
+    run.tick(START + HOUR)
+    assert run.close(START + HOUR, reserve=None) == Deal("A", PRICE, bid_seq=2)
+
+
+def test_the_minimum_is_for_procedures_without_a_listing_period():
+    with pytest.raises(ValueError):
+        fujian(min_bidders=3)
+    for bad in (0, -1):
+        with pytest.raises(ValueError):
+            auction(min_bidders=bad)
+    with pytest.raises(TypeError):
+        auction(min_bidders=True)

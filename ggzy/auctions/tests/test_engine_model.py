@@ -61,6 +61,8 @@ def parameters(kind: str, listing: dt.timedelta) -> Parameters:
     }
     if kind == "auction":
         return Parameters(method=Method.AUCTION, **common)
+    if kind == "mining_auction":  # one more than QUALIFIED: held only if D is admitted before the start
+        return Parameters(method=Method.AUCTION, min_bidders=len(QUALIFIED) + 1, **common)
     return Parameters(
         method=Method.LISTING,
         listing_end=START + listing,
@@ -89,6 +91,7 @@ class Model:
         self.listing_bidders: set[str] = set()
         self.paused: tuple[str, dt.datetime, dt.datetime] | None = None  # phase, frozen at, its end then
         self.keys: dict[str, tuple[str, int]] = {}
+        self.too_few = False
         self.increments = (p.increment_fen, p.timed_increment_fen)  # (listing, timed) in force
 
     def _enter(self, phase: str, at: dt.datetime, length: dt.timedelta | None) -> None:
@@ -101,7 +104,10 @@ class Model:
             at = max(self.ends, self.clock)
             self.clock = at
             if self.phase == "scheduled":
-                if p.listing_end is None:
+                if p.min_bidders is not None and len(self.qualified) < p.min_bidders:
+                    self.too_few = True
+                    self._enter("closed", at, None)
+                elif p.listing_end is None:
                     self._enter("timed", at, p.countdown)
                 else:
                     self._enter("listing", at, p.listing_end - at)
@@ -164,7 +170,7 @@ class Model:
 
 class AuctionMachine(RuleBasedStateMachine):
     @initialize(
-        kind=st.sampled_from(["fujian", "mining", "auction"]),
+        kind=st.sampled_from(["fujian", "mining", "auction", "mining_auction"]),
         listing_minutes=st.sampled_from([70, 120]),
         late=st.booleans(),
     )
@@ -385,8 +391,10 @@ class AuctionMachine(RuleBasedStateMachine):
         for kind in sorted({e.kind for e in self.state.log} | {f"{e.phase}_bid" for e in self.state.bids}):
             event(kind)
         assert self.state.phase == "closed"
-        if self.model.leader is None:
-            expected: engine.Outcome = NoDeal(NoDealReason.NO_BID)
+        if self.model.too_few:
+            expected: engine.Outcome = NoDeal(NoDealReason.TOO_FEW_BIDDERS)
+        elif self.model.leader is None:
+            expected = NoDeal(NoDealReason.NO_BID)
         else:
             assert self.model.high is not None
             [winning] = [ack for ack in self.acknowledgements.values() if ack.amount_fen == self.model.high]

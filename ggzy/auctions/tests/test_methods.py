@@ -91,6 +91,8 @@ def _keys(trade_type: str, method: str) -> list[str]:
     ):
         if trade_type in table:
             keys.append(table[trade_type])
+    if (trade_type, method) == (TradeType.MINING_RIGHTS, SaleMethod.AUCTION):
+        keys.append(services.MIN_BIDDERS_RULE_BY_TRADE_TYPE[trade_type])
     return keys
 
 
@@ -234,6 +236,29 @@ def test_the_engine_parameters_of_each_pair_come_from_its_rule_rows(trade_type, 
         )
         assert created.timed_eligibility == Eligibility.QUALIFIED
     assert Notice.objects.filter(source=f"auctions:sale:{created.pk}:notice").exists()
+    if (trade_type, method) == (TradeType.MINING_RIGHTS, SaleMethod.AUCTION):
+        assert created.min_bidders == _rule("mining.min_bidders", trade_type, method).as_int() == 3
+    else:
+        assert created.min_bidders is None
+
+
+def test_a_mining_right_auction_with_too_few_qualified_bidders_is_terminated_at_the_start():
+    """rules-cn.md §4.2: a mining-right auction needs at least 3 bidders, otherwise it stops."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = _world(TradeType.MINING_RIGHTS)
+        created = _create(world, TradeType.MINING_RIGHTS, SaleMethod.AUCTION)
+        qualified_bidders(world, created.min_bidders - 1)
+        _run(traveller, created.start_at)
+        with pytest.raises(ValidationError) as refused:
+            services.sale_bid(actor=world.bidders[0], sale=created, amount_fen=START_PRICE, key="late")
+        assert refused.value.code == engine.Refusal.CLOSED.value
+    closed = _fresh(created)
+    assert (closed.phase, closed.status, closed.no_deal_reason) == ("closed", "no_deal", "too_few_bidders")
+    assert closed.closed_at == created.start_at and closed.reserve_fen is None
+    notice = Notice.objects.get(source=f"auctions:sale:{closed.pk}:result")
+    assert "竞买人不足法定人数" in notice.body
+    for registration in Registration.objects.filter(sale=closed):
+        assert registration.refund_due is not None  # every deposit goes back
 
 
 # ---------------------------------------------------------------- to a deal
