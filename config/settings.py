@@ -118,6 +118,11 @@ AUCTION_BID_BATCH_MAX = env_int("AUCTION_BID_BATCH_MAX", 50)
 # on this process's threads to reach it (auctions/services.py `_gather`): then bids are judged in
 # the order the server received them across batches too. 0: no wait.
 AUCTION_BID_GATHER_SECONDS = float(env("AUCTION_BID_GATHER_SECONDS", "0.05"))
+# A sale whose bidding closed waits for the seller to release the sealed reserve's key: the seller
+# is told at the close, and if the key is still missing this many minutes later the center's staff
+# and the supervisor are alerted (auctions/services.py `reserve_key_overdue_check`). An operating
+# choice of the platform, not a rule of law: the rules say the result is announced at the close.
+AUCTION_RESERVE_KEY_ALERT_MINUTES = env_int("AUCTION_RESERVE_KEY_ALERT_MINUTES", 30)
 # A notice search stopped after this many milliseconds asks the visitor to narrow it (PostgreSQL;
 # 0 = no limit). disclosure/search.py `time_limit`, docs/search.md.
 SEARCH_TIME_LIMIT_MS = env_int("SEARCH_TIME_LIMIT_MS", 1000)

@@ -530,7 +530,7 @@ def _result_notice(
     )
 
 
-def _seller_side(sale: Sale) -> list[int]:
+def seller_side(sale: Sale) -> list[int]:
     project = sale.lot.project
     return [project.owner_id, *([project.agent_id] if project.agent_id else [])]
 
@@ -540,7 +540,7 @@ def _tell_deal(sale: Sale, confirmation: DealConfirmation) -> None:
     assert sale.winner is not None
     due = _("，签署期限{due}").format(due=_at(confirmation.sign_due)) if confirmation.sign_due else ""
     body = _("“{object}”已成交，请登录平台核对并签署成交确认书{due}。").format(object=_object_line(sale), due=due)
-    for user in accounts_selectors.users_of_organizations([*_seller_side(sale), sale.winner.organization_id]):
+    for user in accounts_selectors.users_of_organizations([*seller_side(sale), sale.winner.organization_id]):
         notification_send(
             topic=f"auctions.confirmation:{sale.pk}:{user.pk}",
             subject=_("成交确认书待签署"),
@@ -678,7 +678,7 @@ def deposits_refund_overdue(*, sale: Sale | None = None) -> QuerySet[Registratio
 def _overdue_alert(sale: Sale, *, step: str, subject: str, body: str, after: dict[str, Any]) -> None:
     """An overdue step after the result: tell the seller side and the supervisor, and log it."""
     project = sale.lot.project
-    for user in accounts_selectors.users_of_organizations([*_seller_side(sale), project.supervisor_id]):
+    for user in accounts_selectors.users_of_organizations([*seller_side(sale), project.supervisor_id]):
         notification_send(
             topic=f"auctions.{step}_overdue:{sale.pk}:{user.pk}",
             subject=subject,

@@ -509,9 +509,63 @@ def _close_if_due(sale: Sale, state: engine.State, now: dt.datetime) -> engine.S
         return engine.close(state, at=now, reserve_fen=None)
     reserve = SaleReserve.objects.filter(sale=sale).first()
     if reserve is not None and reserve.opened_at is None:
-        sale.status = SaleStatus.AWAITING_RESERVE
+        if sale.status != SaleStatus.AWAITING_RESERVE:
+            sale.status = SaleStatus.AWAITING_RESERVE
+            _ask_for_the_reserve_key(sale, now)
         return None
     return engine.close(state, at=now, reserve_fen=reserve.reserve_fen if reserve else None)
+
+
+RESERVE_KEY_TASK = "auctions.reserve_key_overdue"
+
+
+def _ask_for_the_reserve_key(sale: Sale, now: dt.datetime) -> None:
+    """Bidding has closed with a sealed reserve: the seller side is told to release its key, and a
+    job alerts the center and the supervisor if it is still missing later (settings)."""
+    body = _(
+        "“{project} {lot}”竞价已结束，请立即登录平台开启保留价（提交保留价的解密密钥），以便公布竞价结果。"
+    ).format(project=sale.lot.project.name, lot=sale.lot.name)
+    for user in accounts_selectors.users_of_organizations(results.seller_side(sale)):
+        notification_send(
+            topic=f"auctions.reserve_key:{sale.pk}:{user.pk}",
+            subject=_("请开启保留价"),
+            body=body,
+            recipient=user,
+            mobile=user.phone,
+            email=user.email,
+        )
+    jobs_services.job_enqueue(
+        name=RESERVE_KEY_TASK,
+        args={"sale_id": sale.pk},
+        run_at=now + dt.timedelta(minutes=settings.AUCTION_RESERVE_KEY_ALERT_MINUTES),
+        key=f"auctions:sale:{sale.pk}:reserve-key-overdue",
+    )
+
+
+@transaction.atomic
+def reserve_key_overdue_check(*, sale_id: int) -> bool:
+    """Job some time after the close: a reserve still sealed is reported to the center's staff and
+    the supervisor (the result cannot be announced without it). True if it was still missing."""
+    sale = Sale.objects.select_related("lot__project").get(pk=sale_id)
+    if sale.status != SaleStatus.AWAITING_RESERVE:
+        return False
+    project = sale.lot.project
+    staff = accounts_selectors.users_with_roles().filter(role_assignments__role=Role.CENTER_STAFF, is_active=True)
+    recipients = [*staff, *accounts_selectors.users_of_organizations([project.supervisor_id])]
+    for user in recipients:
+        notification_send(
+            topic=f"auctions.reserve_key_overdue:{sale.pk}:{user.pk}",
+            subject=_("保留价未开启提醒"),
+            body=_(
+                "“{project} {lot}”竞价结束已超过{minutes}分钟，出让人（转让方）仍未开启保留价，"
+                "竞价结果无法公布，请督促办理。"
+            ).format(project=project.name, lot=sale.lot.name, minutes=settings.AUCTION_RESERVE_KEY_ALERT_MINUTES),
+            recipient=user,
+            mobile=user.phone,
+            email=user.email,
+        )
+    event_record(action="auctions.reserve_key_overdue", obj=sale, after={"status": sale.status})
+    return True
 
 
 def _combine(first: engine.Step, second: engine.Step | None) -> engine.Step:

@@ -23,3 +23,8 @@ def confirmation_deadline(*, sale_id: int) -> None:
 @task(services.REVIEW_DEADLINE_TASK)
 def review_deadline(*, registration_id: int) -> None:
     services.review_deadline_check(registration_id=registration_id)
+
+
+@task(services.RESERVE_KEY_TASK)
+def reserve_key_overdue(*, sale_id: int) -> None:
+    services.reserve_key_overdue_check(sale_id=sale_id)

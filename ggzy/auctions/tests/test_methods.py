@@ -16,11 +16,12 @@ from django.core.exceptions import ValidationError
 from ggzy.accounts.choices import Sector
 from ggzy.auctions import engine, results, services
 from ggzy.auctions.choices import NOTICE_RULE_BY_TRADE_TYPE, SALE_TRADE_TYPES, Eligibility, SaleMethod
-from ggzy.auctions.models import DealConfirmation, Registration, Sale
+from ggzy.auctions.models import DealConfirmation, Registration, Sale, SaleReserve
 from ggzy.core import clock
 from ggzy.core.choices import METHODS_BY_TRADE_TYPE, TradeType
 from ggzy.disclosure.models import Notice
 from ggzy.jobs import services as jobs_services
+from ggzy.notifications.models import Notification
 from ggzy.rules import periods
 from ggzy.rules import selectors as rules_selectors
 from ggzy.rules import services as rules_services
@@ -259,6 +260,22 @@ def test_a_mining_right_auction_with_too_few_qualified_bidders_is_terminated_at_
     assert "竞买人不足法定人数" in notice.body
     for registration in Registration.objects.filter(sale=closed):
         assert registration.refund_due is not None  # every deposit goes back
+
+
+def test_a_terminated_mining_right_auction_never_opens_its_sealed_reserve(tmp_path):
+    from .test_reserve import _seal
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = _world(TradeType.MINING_RIGHTS)
+        created = _create(world, TradeType.MINING_RIGHTS, SaleMethod.AUCTION)
+        qualified_bidders(world, 1)
+        path, _key = _seal(world, tmp_path / "r", START_PRICE)
+        services.sale_reserve_submit(actor=world.seller, sale=created, envelope=path)
+        _run(traveller, created.start_at)
+    closed = _fresh(created)
+    assert (closed.status, closed.no_deal_reason, closed.reserve_fen) == ("no_deal", "too_few_bidders", None)
+    assert SaleReserve.objects.get(sale=closed).opened_at is None  # it stays sealed
+    assert not Notification.objects.filter(topic__startswith=f"auctions.reserve_key:{closed.pk}:").exists()
 
 
 # ---------------------------------------------------------------- to a deal

@@ -14,6 +14,8 @@ import bidtool
 from ggzy.auctions import services
 from ggzy.auctions.models import SaleEvent, SaleReserve
 from ggzy.jobs import services as jobs_services
+from ggzy.notifications.models import Notification
+from ggzy.witness.models import WitnessEvent
 
 from .helpers import (
     INCREMENT,
@@ -87,3 +89,52 @@ def test_the_reserve_decides_only_after_the_close(tmp_path, reserve_fen, status)
         assert closed.no_deal_reason == "below_reserve" and closed.winner is None
     else:
         assert closed.winner == world.registrations[0] and closed.deal_price_fen == START_PRICE + INCREMENT
+
+
+def test_the_seller_is_asked_for_the_key_at_the_close_and_the_center_alerted_if_it_stays_missing(tmp_path, settings):
+    settings.AUCTION_RESERVE_KEY_ALERT_MINUTES = 30
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = land_world()
+        for n, user in enumerate((world.staff, world.seller)):  # reachable by SMS, so a message is queued
+            user.phone = f"1390000001{n}"
+            user.save(update_fields=["phone"])
+        listing = create_listing(world)
+        qualified_bidders(world, 2)
+        path, key = _seal(world, tmp_path / "r", RESERVE)
+        services.sale_reserve_submit(actor=world.seller, sale=listing, envelope=path)
+        traveller.move_to(START)
+        jobs_services.run_due_jobs()
+        assert not Notification.objects.filter(topic__startswith=f"auctions.reserve_key:{listing.pk}:").exists()
+        traveller.move_to(LISTING_END)
+        jobs_services.run_due_jobs()
+        assert sale(world).status == "awaiting_reserve"
+        asked = Notification.objects.filter(topic__startswith=f"auctions.reserve_key:{listing.pk}:")
+        assert [n.recipient for n in asked] == [world.seller]
+        traveller.move_to(LISTING_END + dt.timedelta(minutes=29))
+        jobs_services.run_due_jobs()
+        assert not WitnessEvent.objects.filter(action="auctions.reserve_key_overdue").exists()
+        traveller.move_to(LISTING_END + dt.timedelta(minutes=30))
+        jobs_services.run_due_jobs()
+        overdue = Notification.objects.filter(topic__startswith=f"auctions.reserve_key_overdue:{listing.pk}:")
+        assert overdue.filter(recipient=world.staff).exists()
+        assert not overdue.filter(recipient=world.seller).exists()
+        assert WitnessEvent.objects.get(action="auctions.reserve_key_overdue").object_id == str(listing.pk)
+        services.sale_reserve_open(actor=world.seller, sale=listing, content_key=key)
+    assert sale(world).status == "no_deal"  # no bid: the result once the key came
+    assert asked.count() == 1  # asked once, not at every tick
+
+
+def test_a_key_released_in_time_raises_no_alert(tmp_path):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = land_world()
+        listing = create_listing(world)
+        qualified_bidders(world, 2)
+        path, key = _seal(world, tmp_path / "r", START_PRICE)
+        services.sale_reserve_submit(actor=world.seller, sale=listing, envelope=path)
+        traveller.move_to(LISTING_END)
+        jobs_services.run_due_jobs()
+        services.sale_reserve_open(actor=world.seller, sale=listing, content_key=key)
+        traveller.move_to(LISTING_END + dt.timedelta(days=1))
+        jobs_services.run_due_jobs()
+    assert services.reserve_key_overdue_check(sale_id=listing.pk) is False
+    assert not WitnessEvent.objects.filter(action="auctions.reserve_key_overdue").exists()
