@@ -62,10 +62,10 @@ def document_get_public(*, tender: Tender, document_id: int) -> TenderDocument:
 def potential_bidders_secret(tender: Tender) -> bool:
     """Who may bid — and how many — stays secret until submissions close at the bid deadline
     (招标投标法 art. 22), from everyone, the owner's side included. A termination does not end the
-    secret early: the project may be tendered again."""
-    if tender.status == TenderStatus.CANCELLED:
-        return clock.now() < tender.bid_deadline
-    return tender.status in (TenderStatus.DRAFT, TenderStatus.PUBLISHED)
+    secret early: the project may be tendered again. Decided by the deadline itself, not by the
+    status the closing job sets a moment later, so that it agrees with `lot_bidders_known` (the
+    expert draw's recusal list) at every instant."""
+    return tender.status == TenderStatus.DRAFT or clock.now() < tender.bid_deadline
 
 
 # The award is the evaluation app's fact, and evaluation depends on tendering, never the reverse.

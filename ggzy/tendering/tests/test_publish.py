@@ -18,7 +18,7 @@ from ggzy.core.testing.parties import make_org, make_user, signed_in_client
 from ggzy.disclosure.models import Notice
 from ggzy.jobs import services as jobs_services
 from ggzy.projects import services as project_services
-from ggzy.tendering import services
+from ggzy.tendering import selectors, services
 from ggzy.tendering.choices import EvaluationMethod, TenderStatus
 from ggzy.tendering.models import DocumentDownload, Tender
 from ggzy.witness.models import WitnessEvent
@@ -176,6 +176,23 @@ def test_documents_download_without_registration_and_the_list_stays_secret_until
         tender.refresh_from_db()
         assert tender.status == TenderStatus.CLOSED
         assert secret_name in signed_in_client(world["agent"]).get(detail_url).content.decode()
+
+
+def test_the_download_list_and_the_draws_recusal_list_open_at_the_same_instant():
+    """Both follow the deadline itself, not the status the closing job sets a moment later."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = _world()
+        tender = _draft(world, deadline=NOW + dt.timedelta(days=25))
+        services.tender_publish(actor=world["agent"], tender=tender)
+        lot_id = tender.tender_lots.get().lot_id
+        traveller.move_to(tender.bid_deadline - dt.timedelta(microseconds=1))
+        assert selectors.downloads_visible(user=world["agent"], tender=tender) is None
+        assert selectors.lot_bidders_known(lot_id) is None
+        traveller.move_to(tender.bid_deadline)  # the closing job has not run yet
+        tender.refresh_from_db()
+        assert tender.status == TenderStatus.PUBLISHED
+        assert selectors.downloads_visible(user=world["agent"], tender=tender) is not None
+        assert selectors.lot_bidders_known(lot_id) == []
 
 
 def test_the_worker_closes_submissions_at_the_deadline_not_a_moment_before():
