@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ggzy.core import clock
@@ -25,6 +26,15 @@ from .models import Committee, EvaluationTerms, Member, MemberReview, MemberScor
 
 def committee_of(tender_lot: TenderLot) -> Committee | None:
     return Committee.objects.filter(tender_lot=tender_lot).select_related("draw_request").first()
+
+
+def member_workspaces(selection_ids: list[int]) -> dict[int, str]:
+    """The workspace each drawn expert's selection leads to while the expert sits on its committee
+    (a provider of `experts.links`: the experts app lists the invitations, not knowing this app)."""
+    members = Member.objects.filter(selection_id__in=selection_ids, is_active=True).values_list(
+        "selection_id", "committee_id"
+    )
+    return {selection: reverse("evaluation:workspace", args=[committee]) for selection, committee in members}
 
 
 def member_of(user: Any, committee: Committee) -> Member | None:

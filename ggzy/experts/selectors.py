@@ -87,7 +87,7 @@ def my_invitations(user: Any) -> QuerySet[Selection]:
     return (
         Selection.objects.filter(expert__user=user)
         .exclude(state__in=[SelectionState.RESERVE])
-        .select_related("request", "committee_member")
+        .select_related("request")
         .prefetch_related("ratings")
         .order_by("-request__evaluation_starts_at")
     )

@@ -17,7 +17,7 @@ from ggzy.core import clock
 from ggzy.core.forms import form_submit
 from ggzy.projects.models import Lot
 
-from . import policies, selectors, services
+from . import links, policies, selectors, services
 from .choices import DrawStatus, RatingKind, SelectionState
 from .forms import DrawRequestForm, RatingForm, ReasonForm, RespondForm, WitnessForm
 from .models import Selection
@@ -171,14 +171,16 @@ def draw_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
 def invitations(request: AuthedRequest) -> HttpResponse:
     now = clock.now()
     rows = []
-    for selection in selectors.my_invitations(request.user):
+    selections = list(selectors.my_invitations(request.user))
+    workspaces = links.workspace_links([selection.pk for selection in selections])
+    for selection in selections:
         rateable = (
             selection.state == SelectionState.CONFIRMED
             and selection.request.status == DrawStatus.COMPLETE
             and now >= selection.request.evaluation_ends_at
             and not any(rating.kind == RatingKind.OF_REQUESTER for rating in selection.ratings.all())
         )
-        rows.append({"selection": selection, "rateable": rateable})
+        rows.append({"selection": selection, "rateable": rateable, "workspace": workspaces.get(selection.pk)})
     context = {"invitations": rows, "form": RespondForm(), "rating_form": RatingForm()}
     return render(request, "experts/invitations.html", context)
 

@@ -304,3 +304,24 @@ def test_the_owner_side_replaces_a_member_on_the_committee_page_without_seeing_n
         assert Member.objects.get(pk=seats[0].pk).is_active  # no reason, no replacement
         client.post(url, {"reason": "与投标人存在利害关系，应当回避"})
     assert not Member.objects.get(pk=seats[0].pk).is_active
+
+
+def test_an_experts_invitation_leads_to_the_workspace_while_the_expert_serves(tmp_path):
+    from django.urls import reverse
+
+    from ggzy.core.testing.parties import signed_in_client
+    from ggzy.evaluation.models import Member
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        world = _opened_lot_with_draw(traveller, tmp_path)
+        members = [expert.user for expert in world["pool"]]
+        invitations = reverse("experts:invitations")
+        assert "评标工作台" not in signed_in_client(members[0]).get(invitations).content.decode()
+        committee = services.committee_form(actor=world["agent"], tender_lot=world["tender_lot"], representatives=[])
+        workspace = reverse("evaluation:workspace", args=[committee.pk])
+        for user in members[:2]:
+            assert f'href="{workspace}"' in signed_in_client(user).get(invitations).content.decode()
+        leaving = Member.objects.get(committee=committee, user=members[0])
+        services.member_replace(actor=world["agent"], committee=committee, member=leaving, reason="回避")
+        assert f'href="{workspace}"' not in signed_in_client(members[0]).get(invitations).content.decode()
+        assert f'href="{workspace}"' in signed_in_client(members[1]).get(invitations).content.decode()
