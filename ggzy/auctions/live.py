@@ -238,6 +238,7 @@ class Hub:
         self._channels: dict[int, _Channel] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ggzy-live-db")
         self._source: asyncio.Task[None] | None = None
+        self._listener: psycopg.AsyncConnection[Any] | None = None  # the LISTEN connection, while open
         self._heartbeats: asyncio.Task[None] | None = None
 
     async def db(self, function: Callable[..., T], *args: Any) -> T:
@@ -380,6 +381,7 @@ class Hub:
             try:
                 params = await self.db(_listen_params)
                 async with await psycopg.AsyncConnection.connect(**params, autocommit=True) as conn:
+                    self._listener = conn
                     await conn.execute(f"LISTEN {CHANNEL}")
                     delay = BACKOFF_FIRST
                     await self.poll_once()  # what was committed while nobody here was listening
@@ -387,6 +389,8 @@ class Hub:
                         self._notified(notify.payload)
             except Exception:
                 log.warning("live: the LISTEN connection failed; reconnecting in %.1fs", delay, exc_info=True)
+            finally:
+                self._listener = None
             await asyncio.sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX)
 
@@ -412,10 +416,14 @@ class Hub:
         await self.db(connections.close_all)
         self._executor.shutdown(wait=False)
 
-    def abandon(self) -> None:
-        """The hub's loop has gone (a test's loop): release its thread and connection."""
+    def abandon(self, wait: bool = False) -> None:
+        """The hub's loop has gone (a test's loop): release its thread and its connections (the
+        LISTEN connection cannot be closed through a loop that no longer runs: its socket is)."""
+        listener, self._listener = self._listener, None
+        if listener is not None and not listener.closed:
+            listener.pgconn.finish()
         self._executor.submit(connections.close_all)
-        self._executor.shutdown(wait=False)
+        self._executor.shutdown(wait=wait)
 
 
 def _listen_params() -> dict[str, Any]:
@@ -438,6 +446,15 @@ def hub() -> Hub:
             _hub.abandon()
         _hub = Hub(loop)
     return _hub
+
+
+def abandon(*, wait: bool = False) -> None:
+    """Release this process's hub whose event loop has gone (the test session's end, before the
+    test database is dropped: `wait` until its connections are closed)."""
+    global _hub
+    current, _hub = _hub, None
+    if current is not None:
+        current.abandon(wait=wait)
 
 
 async def shutdown() -> None:

@@ -605,3 +605,26 @@ def test_the_listen_connection_comes_back_after_it_drops_and_catches_up(monkeypa
             await watcher.close()
 
         _run(scenario)
+
+
+def _sessions_on_this_database() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        (count,) = cursor.fetchone()
+    return count
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="sessions are counted in pg_stat_activity")
+def test_a_hub_whose_loop_has_gone_releases_its_database_sessions():
+    """At the end of a test session the last hub's loop is gone; before the test database is
+    dropped its thread's connection must be closed (conftest: `live.abandon(wait=True)`)."""
+    live.abandon(wait=True)  # an earlier test's hub
+    before = _sessions_on_this_database()
+
+    async def read_through_a_hub() -> None:
+        await live.hub().db(_sessions_on_this_database)
+
+    asyncio.run(read_through_a_hub())
+    assert _sessions_on_this_database() == before + 1  # the hub's thread keeps its connection
+    live.abandon(wait=True)
+    assert _sessions_on_this_database() == before
