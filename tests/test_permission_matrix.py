@@ -86,6 +86,7 @@ class World:
     committee_id: int = 0
     auction_sale_id: int = 0
     auction_registration_id: int = 0
+    property_lot_code: str = ""
 
 
 def build_world() -> World:
@@ -161,6 +162,7 @@ def build_world() -> World:
     draw, selection, committee = _draw_data(users, project.lots.get())
     auction_sale_id, auction_registration_id = _auction_data(users)
     return World(
+        property_lot_code=_property_lot(users),
         committee_id=committee.pk,
         auction_sale_id=auction_sale_id,
         auction_registration_id=auction_registration_id,
@@ -254,6 +256,25 @@ def _auction_data(users: dict[str, User]) -> tuple[int, int]:
     )
     auctions_services.deposit_confirm(actor=users["center_staff"], registration=registration)
     return sale.pk, registration.pk
+
+
+def _property_lot(users: dict[str, User]) -> str:
+    """A state-property transfer through the agent, for its pre-disclosure page."""
+    project = project_services.project_register(
+        actor=users["agent"],
+        name="矩阵测试国有股权转让",
+        trade_type=TradeType.STATE_PROPERTY,
+        procurement_method=ProcurementMethod.LISTING,
+        catalog_category=catalog_selectors.category_get("E"),
+        owner=users["owner"].organization,
+        agent=users["agent"].organization,
+        supervisor=make_org(kind=OrganizationKind.SUPERVISORY_AUTHORITY, sector=Sector.STATE_ASSETS),
+        region_code="654002",
+        budget_fen=100_000_000,
+        funding_source="国有产权转让",
+        lots=[project_services.LotInput(name="100%股权", budget_fen=100_000_000)],
+    )
+    return project.lots.get().code
 
 
 @dataclass(frozen=True)
@@ -602,6 +623,7 @@ MATRIX += [
     Page("auctions:bid", "post", frozenset({"bidder"}), _auction_sale, lambda w: {"amount": "1000000", "key": "m"}),
     Page("auctions:manage", "get", REGISTRANTS),
     Page("auctions:create", "get", frozenset({"owner", "agent"}), _auction_lot),
+    Page("auctions:predisclosure", "get", frozenset({"owner", "agent"}), lambda w: {"lot_code": w.property_lot_code}),
     # The seller side sees the applications (anonymous until the result); the center reviews them.
     Page("auctions:registrations", "get", frozenset({"owner", "agent"}), _auction_sale),
     Page(

@@ -53,6 +53,29 @@ class SaleForm(forms.Form):
         required=False,
         help_text=_("挂牌必填；拍卖不填；网络竞价填写则先进行自由报价。"),
     )
+    deposit = MoneyField(
+        label=_("竞买保证金（元）"), required=False, help_text=_("在公告中载明；不填则公告“以交易文件为准”。")
+    )
+    # State property only (removed for the other trade types).
+    valuation_fen = MoneyField(
+        label=_("评估值（元）"),
+        required=False,
+        help_text=_("经核准或者备案的资产评估结果；起始价即转让底价（企业国有资产法第五十五条）。"),
+    )
+    floor_approved_by = forms.CharField(
+        label=_("底价批准单位"),
+        max_length=200,
+        required=False,
+        help_text=_("转让底价低于评估值的规定比例时填写：转让行为批准单位。"),
+    )
+    floor_approval_reference = forms.CharField(label=_("底价批准文件文号"), max_length=100, required=False)
+    control_change = forms.BooleanField(
+        label=_("转让导致标的企业实际控制权转移"),
+        required=False,
+        help_text=_("须已发布信息预披露并满预披露期（国务院国资委 财政部令第32号）。"),
+    )
+
+    STATE_PROPERTY_FIELDS = ("valuation_fen", "floor_approved_by", "floor_approval_reference", "control_change")
 
     def __init__(self, *args: Any, trade_type: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,10 +83,13 @@ class SaleForm(forms.Form):
         method = self.fields["method"]
         assert isinstance(method, forms.ChoiceField)
         method.choices = [(value, label) for value, label in SaleMethod.choices if value in allowed]
+        if trade_type != TradeType.STATE_PROPERTY:
+            for name in self.STATE_PROPERTY_FIELDS:
+                del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for name in ("start_price", "increment", "timed_increment"):
+        for name in ("start_price", "increment", "timed_increment", "deposit", "valuation_fen"):
             amount = data.get(name)
             if amount is not None and amount <= 0:
                 self.add_error(name, _("金额必须大于零。"))
@@ -106,6 +132,18 @@ class ReserveKeyForm(forms.Form):
         label=_("保留价的内容密钥"),
         max_length=100,
         help_text=_("用投标工具“python -m bidtool content-key 保留价密封文件 --sealing-private-key 私钥”取得。"),
+    )
+
+
+class PredisclosureForm(forms.Form):
+    approved_on = forms.DateField(
+        label=_("转让行为批准日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    approval_reference = forms.CharField(label=_("批准文件文号"), max_length=100)
+    summary = forms.CharField(
+        label=_("预披露内容"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("转让标的、转让方、标的企业基本情况、拟转让比例等；不含交易条件，交易条件在正式披露时公告。"),
     )
 
 

@@ -75,6 +75,9 @@ class Sale(models.Model):
     valuation_fen = models.BigIntegerField(_("评估值（分）"), null=True, blank=True)
     floor_approved_by = models.CharField(_("底价批准单位"), max_length=200, blank=True)
     floor_approval_reference = models.CharField(_("底价批准文件文号"), max_length=100, blank=True)
+    # State property: the transfer moves the actual control of the enterprise, so the formal
+    # disclosure (this sale's notice) followed a pre-disclosure (`Predisclosure`, 32号令).
+    control_change = models.BooleanField(_("转让导致标的企业实际控制权转移"), default=False)
     # Recorded with the result (results.py): the premium rate, and the end of the result publicity
     # where the rule table sets one.
     premium_rate_percent = models.DecimalField(_("溢价率（%）"), max_digits=12, decimal_places=2, null=True, blank=True)
@@ -162,6 +165,28 @@ class Sale(models.Model):
 
 _SALE_DIGITS = 8
 _REGISTRATION_DIGITS = 10
+
+
+class Predisclosure(models.Model):
+    """信息预披露 of a state-property transfer (32号令; rules-cn.md §5): published within the
+    rule-table working days after the transfer was approved, for at least the rule-table working
+    days before the formal disclosure (the sale's listing notice). One per lot."""
+
+    lot = models.OneToOneField("projects.Lot", verbose_name=_("标段（包）"), on_delete=models.PROTECT, related_name="+")
+    approved_on = models.DateField(_("转让行为批准日期"))
+    approval_reference = models.CharField(_("批准文件文号"), max_length=100)
+    summary = models.TextField(_("预披露内容"))
+    published_at = models.DateTimeField(_("发布时间"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发布人"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("信息预披露")
+        verbose_name_plural = _("信息预披露")
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} {self.approval_reference}"
 
 
 class Registration(models.Model):

@@ -54,7 +54,7 @@ from ggzy.witness.services import event_record
 
 from . import policies
 from .choices import NOTICE_RULE_BY_TRADE_TYPE, Eligibility, NoDeal, SaleMethod, SaleStatus
-from .models import ConfirmationParty, ConfirmationSignature, DealConfirmation, Registration, Sale
+from .models import ConfirmationParty, ConfirmationSignature, DealConfirmation, Predisclosure, Registration, Sale
 
 if TYPE_CHECKING:
     from ggzy.disclosure.models import Notice
@@ -95,6 +95,52 @@ def sale_rule(key: str, *, lot: Lot, method: str) -> rules.RuleValue:
         return rules.rule_get(key, trade_type=project.trade_type, method=method, on=project.rules_date)
     except rules.RuleMissing as missing:
         raise ValidationError(_("规则表中没有本交易适用的规则“{key}”，请联系系统管理员。").format(key=key)) from missing
+
+
+PREDISCLOSURE_WITHIN_RULE = "property.control_change_predisclosure_within_working_days"
+PREDISCLOSURE_MIN_RULE = "property.control_change_predisclosure_min_working_days"
+
+
+def predisclosure_rule(key: str, *, lot: Lot) -> rules.RuleValue:
+    """A pre-disclosure rule of the lot's project (state property, for every method)."""
+    return sale_rule(key, lot=lot, method="")
+
+
+def predisclosure_publish_notice(*, actor: Any, predisclosure: Predisclosure) -> Notice:
+    """The pre-disclosure notice (信息预披露): what is to be transferred and when the formal
+    disclosure may follow."""
+    lot = predisclosure.lot
+    project = lot.project
+    minimum = predisclosure_rule(PREDISCLOSURE_MIN_RULE, lot=lot)
+    earliest = periods.earliest_day_after(clock.local(predisclosure.published_at).date(), minimum)
+    lines = [
+        _("{owner}拟转让下列国有产权，转让导致标的企业实际控制权转移，现进行信息预披露。").format(
+            owner=project.owner.name
+        ),
+        _("一、转让标的：{project} {lot}。").format(project=project.name, lot=lot.name),
+    ]
+    if lot.description.strip():
+        lines.append(_("标的概况：{text}").format(text=lot.description.strip()))
+    lines += [
+        _("二、转让行为批准：{day}，批准文件文号{reference}。").format(
+            day=predisclosure.approved_on.isoformat(), reference=predisclosure.approval_reference
+        ),
+        _("三、预披露内容：{text}").format(text=predisclosure.summary.strip()),
+        _("四、预披露期不少于{period}（{source}），正式披露最早可于{day}发布，届时另行公告交易条件。").format(
+            period=minimum.display, source=minimum.source, day=earliest.isoformat()
+        ),
+    ]
+    return disclosure_services.notice_publish(
+        actor=actor,
+        title=_("{project} {lot} 信息预披露").format(project=project.name, lot=lot.name),
+        notice_type=NoticeType.PREDISCLOSURE,
+        trade_type=project.trade_type,
+        region_code=project.region_code,
+        body="\n".join(lines),
+        project=project,
+        system=True,
+        source=f"auctions:lot:{lot.pk}:predisclosure",
+    )
 
 
 def optional_rule(table: dict[str, str], sale: Sale) -> rules.RuleValue | None:
@@ -231,6 +277,8 @@ def _listing_notice_body(sale: Sale) -> str:
                 valuation=format_yuan(sale.valuation_fen), floor=format_yuan(sale.start_price_fen)
             )
         )
+    if sale.control_change:
+        lines.append(_("本次转让导致标的企业实际控制权转移，已进行信息预披露。"))
     if sale.floor_approved_by:
         lines.append(
             _("转让底价已经{body}书面同意（{reference}）。").format(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 
+from ggzy.core import clock
 from ggzy.projects.models import Lot
+from ggzy.rules import periods
 
+from . import results
 from .choices import SALE_TRADE_TYPES, SalePhase, SaleStatus
-from .models import Registration, Sale, SaleEvent, SaleReserve
+from .models import Predisclosure, Registration, Sale, SaleEvent, SaleReserve
 
 
 def sale_get(pk: int) -> Sale:
@@ -38,6 +43,19 @@ def sale_registrations(sale: Sale) -> QuerySet[Registration]:
 
 def registration_of(*, sale: Sale, organization_id: int) -> Registration | None:
     return Registration.objects.filter(sale=sale, organization_id=organization_id).first()
+
+
+def predisclosure_of(lot: Lot) -> Predisclosure | None:
+    return Predisclosure.objects.filter(lot=lot).first()
+
+
+def formal_disclosure_from(lot: Lot) -> dt.date | None:
+    """The first day the formal disclosure of a pre-disclosed transfer may be published."""
+    predisclosure = predisclosure_of(lot)
+    if predisclosure is None:
+        return None
+    minimum = results.predisclosure_rule(results.PREDISCLOSURE_MIN_RULE, lot=lot)
+    return periods.earliest_day_after(clock.local(predisclosure.published_at).date(), minimum)
 
 
 def sale_increments(sale: Sale) -> tuple[int, int]:

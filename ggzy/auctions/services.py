@@ -72,7 +72,7 @@ from .choices import (
     SaleMethod,
     SaleStatus,
 )
-from .models import Registration, Sale, SaleBid, SaleEvent, SaleReserve, new_state_token
+from .models import Predisclosure, Registration, Sale, SaleBid, SaleEvent, SaleReserve, new_state_token
 
 T = TypeVar("T")
 TICK_TASK = "auctions.sale_tick"
@@ -596,6 +596,7 @@ def sale_create(
     valuation_fen: int | None = None,
     floor_approved_by: str = "",
     floor_approval_reference: str = "",
+    control_change: bool = False,
 ) -> Sale:
     """The seller side sets up a sale of a lot; the legal numbers come from the rule table. The
     listing notice is published at once (`results.listing_notice_publish`). A state-property sale
@@ -631,6 +632,7 @@ def sale_create(
         approved_by=floor_approved_by,
         approval_reference=floor_approval_reference,
     )
+    errors |= _predisclosure_errors(lot=lot, control_change=control_change, now=now)
     if errors:
         raise ValidationError(errors)
     sale = Sale(
@@ -645,6 +647,7 @@ def sale_create(
         valuation_fen=valuation_fen,
         floor_approved_by=floor_approved_by.strip(),
         floor_approval_reference=floor_approval_reference.strip(),
+        control_change=control_change,
         ends_at=start_at,
         created_at=now,
         created_by=actor,
@@ -663,6 +666,81 @@ def sale_create(
     return sale
 
 
+def _predisclosure_errors(*, lot: Lot, control_change: bool, now: dt.datetime) -> dict[str, str]:
+    """A state-property transfer that moves the actual control of the enterprise is disclosed
+    formally only after its pre-disclosure has run the rule-table working days (32号令)."""
+    if not control_change:
+        return {}
+    if lot.project.trade_type != TradeType.STATE_PROPERTY:
+        return {"control_change": _("只有国有产权转让适用信息预披露。")}
+    predisclosure = Predisclosure.objects.filter(lot=lot).first()
+    minimum = results.predisclosure_rule(results.PREDISCLOSURE_MIN_RULE, lot=lot)
+    if predisclosure is None:
+        return {
+            "control_change": _(
+                "转让导致标的企业实际控制权转移的，正式披露前应当进行信息预披露，预披露期不少于{period}"
+                "（{source}）：请先发布信息预披露。"
+            ).format(period=minimum.display, source=minimum.source)
+        }
+    earliest = periods.earliest_day_after(clock.local(predisclosure.published_at).date(), minimum)
+    if now.date() < earliest:
+        return {
+            "control_change": _("信息预披露期不少于{period}，正式披露（设立竞价交易）最早可于{day}进行。").format(
+                period=minimum.display, day=earliest.isoformat()
+            )
+        }
+    return {}
+
+
+@transaction.atomic
+def predisclosure_publish(
+    *, actor: Any, lot: Lot, approved_on: dt.date, approval_reference: str, summary: str
+) -> Predisclosure:
+    """The seller side pre-discloses a state-property transfer that moves the actual control of the
+    enterprise, within the rule-table working days after the transfer was approved (32号令)."""
+    project = lot.project
+    if not policies.can_manage_project(actor, project):
+        raise PermissionDenied(_("只有转让方或其代理机构可以发布信息预披露。"))
+    if project.trade_type != TradeType.STATE_PROPERTY:
+        raise ValidationError(_("只有国有产权转让适用信息预披露。"), code="not_state_property")
+    lot = lock(Lot, pk=lot.pk)
+    if Predisclosure.objects.filter(lot=lot).exists():
+        raise ValidationError(_("该标的已经发布信息预披露。"), code="already_predisclosed")
+    now = clock.now()
+    errors: dict[str, str] = {}
+    within = results.predisclosure_rule(results.PREDISCLOSURE_WITHIN_RULE, lot=lot)
+    if approved_on > now.date():
+        errors["approved_on"] = _("批准日期不能晚于今天。")
+    elif now > periods.period_deadline(approved_on, within):
+        errors["approved_on"] = _("信息预披露应当在转让行为批准后{period}内发布（{source}），已逾期。").format(
+            period=within.display, source=within.source
+        )
+    if not approval_reference.strip():
+        errors["approval_reference"] = _("请填写批准文件文号。")
+    if not summary.strip():
+        errors["summary"] = _("请填写预披露内容。")
+    if errors:
+        raise ValidationError(errors)
+    predisclosure = Predisclosure(
+        lot=lot,
+        approved_on=approved_on,
+        approval_reference=approval_reference.strip(),
+        summary=summary.strip(),
+        published_at=now,
+        published_by=actor,
+    )
+    predisclosure.full_clean()
+    predisclosure.save()
+    results.predisclosure_publish_notice(actor=actor, predisclosure=predisclosure)
+    event_record(
+        action="auctions.predisclosed",
+        actor=actor,
+        obj=predisclosure,
+        after={"lot": lot.code, "approved_on": approved_on, "approval_reference": predisclosure.approval_reference},
+    )
+    return predisclosure
+
+
 def _snapshot(sale: Sale) -> dict[str, Any]:
     return {
         "lot": sale.lot.code,
@@ -675,6 +753,7 @@ def _snapshot(sale: Sale) -> dict[str, Any]:
         "last_window_seconds": sale.last_window_seconds,
         "timed_min_bidders": sale.timed_min_bidders,
         "min_bidders": sale.min_bidders,
+        "control_change": sale.control_change,
         "preparation_seconds": sale.preparation_seconds,
         "countdown_seconds": sale.countdown_seconds,
         "timed_eligibility": sale.timed_eligibility,

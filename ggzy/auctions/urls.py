@@ -10,6 +10,7 @@ urlpatterns = [
     path("mine/", views.my_registrations, name="mine"),
     path("manage/", views.sale_manage, name="manage"),
     path("new/<str:lot_code>/", views.sale_create, name="create"),
+    path("predisclosure/<str:lot_code>/", views.predisclosure, name="predisclosure"),
     path("<int:pk>/", views.sale_detail, name="detail"),
     path("<int:pk>/apply/", views.registration_apply, name="apply"),
     path("<int:pk>/bid/", views.sale_bid, name="bid"),

@@ -39,6 +39,7 @@ from .forms import (
     FreezeForm,
     IncrementsForm,
     NegotiateForm,
+    PredisclosureForm,
     ReserveForm,
     ReserveKeyForm,
     ResumeForm,
@@ -303,6 +304,41 @@ def sale_manage(request: AuthedRequest) -> HttpResponse:
 
 
 @capability_required(Capability.TENDER_MANAGE)
+def predisclosure(request: AuthedRequest, lot_code: str) -> HttpResponse:
+    """The seller side's 信息预披露 of a state-property transfer that moves the actual control of
+    the enterprise; once published, the page shows it and when the formal disclosure may follow."""
+    lot = selectors.sale_lot_get(lot_code)
+    if lot is None or lot.project.trade_type != TradeType.STATE_PROPERTY:
+        raise Http404
+    if not policies.can_manage_project(request.user, lot.project):
+        raise PermissionDenied
+    form = PredisclosureForm(request.POST or None)
+    if request.method == "POST":
+        published = form_submit(
+            request,
+            form,
+            lambda data: services.predisclosure_publish(
+                actor=request.user,
+                lot=lot,
+                approved_on=data["approved_on"],
+                approval_reference=data["approval_reference"],
+                summary=data["summary"],
+            ),
+            success=_("信息预披露已发布。"),
+        )
+        if published is not None:
+            return redirect("auctions:predisclosure", lot_code=lot.code)
+    context = {
+        "lot": lot,
+        "project": lot.project,
+        "form": form,
+        "predisclosure": selectors.predisclosure_of(lot),
+        "formal_from": selectors.formal_disclosure_from(lot),
+    }
+    return render(request, "auctions/predisclosure.html", context)
+
+
+@capability_required(Capability.TENDER_MANAGE)
 def sale_create(request: AuthedRequest, lot_code: str) -> HttpResponse:
     lot = selectors.sale_lot_get(lot_code)
     if lot is None:
@@ -323,6 +359,11 @@ def sale_create(request: AuthedRequest, lot_code: str) -> HttpResponse:
             timed_increment_fen=data["timed_increment"],
             start_at=start_at,
             listing_end=_beijing(data["listing_end"]),
+            deposit_fen=data["deposit"],
+            valuation_fen=data.get("valuation_fen"),
+            floor_approved_by=data.get("floor_approved_by", ""),
+            floor_approval_reference=data.get("floor_approval_reference", ""),
+            control_change=bool(data.get("control_change")),
         )
 
     if request.method == "POST":

@@ -12,6 +12,7 @@ class NoticeType(models.TextChoices):
     AWARD = "award", _("中标结果公告")
     CONTRACT = "contract", _("合同公示")
     FAILURE = "failure", _("流标/终止公告")
+    PREDISCLOSURE = "predisclosure", _("信息预披露")
     LISTING = "listing", _("出让/挂牌公告")
     DEAL = "deal", _("成交公示")
     PLATFORM = "platform", _("平台公告")
