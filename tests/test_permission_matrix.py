@@ -623,6 +623,7 @@ MATRIX += [
     Page("auctions:bid", "post", frozenset({"bidder"}), _auction_sale, lambda w: {"amount": "1000000", "key": "m"}),
     Page("auctions:manage", "get", REGISTRANTS),
     Page("auctions:create", "get", frozenset({"owner", "agent"}), _auction_lot),
+    Page("auctions:object", "get", frozenset({"owner", "agent"}), _auction_lot),
     Page("auctions:predisclosure", "get", frozenset({"owner", "agent"}), lambda w: {"lot_code": w.property_lot_code}),
     # The seller side sees the applications (anonymous until the result); the center reviews them.
     Page("auctions:registrations", "get", frozenset({"owner", "agent"}), _auction_sale),

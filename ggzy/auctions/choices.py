@@ -28,6 +28,22 @@ class SalePhase(models.TextChoices):
     FROZEN = Phase.FROZEN.value, _("冻结")
 
 
+class LandUse(models.TextChoices):
+    """The parcel's planned use (土地利用现状分类 GB/T 21010, the classes sold by tender, auction or listing)."""
+
+    RESIDENTIAL = "residential", _("城镇住宅用地")
+    COMMERCIAL = "commercial", _("商服用地")
+    INDUSTRIAL = "industrial", _("工业用地")
+    WAREHOUSE = "warehouse", _("仓储用地")
+    PUBLIC = "public", _("公共管理与公共服务用地")
+    OTHER = "other", _("其他用地")
+
+
+class MiningRightKind(models.TextChoices):
+    EXPLORATION = "exploration", _("探矿权")
+    MINING = "mining", _("采矿权")
+
+
 class Eligibility(models.TextChoices):
     QUALIFIED = TimedEligibility.QUALIFIED.value, _("所有竞买人")
     LISTING_BIDDERS = TimedEligibility.LISTING_BIDDERS.value, _("挂牌期有有效报价的竞买人")

@@ -13,6 +13,7 @@ from ggzy.core.choices import METHODS_BY_TRADE_TYPE, TradeType
 from ggzy.projects.forms import MoneyField
 
 from .choices import SALE_TRADE_TYPES, SaleMethod, SaleStatus
+from .models import TradeObject
 
 ALL = ("", _("全部"))
 
@@ -133,6 +134,26 @@ class ReserveKeyForm(forms.Form):
         max_length=100,
         help_text=_("用投标工具“python -m bidtool content-key 保留价密封文件 --sealing-private-key 私钥”取得。"),
     )
+
+
+class TradeObjectForm(forms.Form):
+    """What the lot is: the model's fields of its trade type only (`services.OBJECT_FIELDS`), the
+    values of `instance` shown when it is registered already. The service validates and saves."""
+
+    def __init__(
+        self,
+        *args: Any,
+        fields: tuple[str, ...],
+        required: tuple[str, ...],
+        instance: TradeObject | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if instance is not None:
+            kwargs.setdefault("initial", forms.model_to_dict(instance, fields=list(fields)))
+        super().__init__(*args, **kwargs)
+        for name, field in forms.fields_for_model(TradeObject, fields=list(fields)).items():
+            field.required = name in required
+            self.fields[name] = field
 
 
 class PredisclosureForm(forms.Form):

@@ -14,7 +14,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Eligibility, NoDeal, RegistrationStatus, SaleMethod, SalePhase, SaleStatus
+from .choices import (
+    Eligibility,
+    LandUse,
+    MiningRightKind,
+    NoDeal,
+    RegistrationStatus,
+    SaleMethod,
+    SalePhase,
+    SaleStatus,
+)
 
 
 def new_state_token() -> str:
@@ -165,6 +174,56 @@ class Sale(models.Model):
 
 _SALE_DIGITS = 8
 _REGISTRATION_DIGITS = 10
+
+
+class TradeObject(models.Model):
+    """What a lot of land use, mining rights or state property is (issue 7 item 1: the parcel's
+    area, use, term and planning indicators; the mining right; the equity or asset). Registered by
+    the seller side before the sale; the listing notice and the sale's page show it. Which fields a
+    trade type needs: `services.trade_object_register`."""
+
+    lot = models.OneToOneField("projects.Lot", verbose_name=_("标段（包）"), on_delete=models.PROTECT, related_name="+")
+    location = models.CharField(_("坐落"), max_length=300, blank=True)
+    # Land use (宗地)
+    area_m2 = models.DecimalField(_("出让面积（平方米）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    land_use = models.CharField(_("土地用途"), max_length=32, choices=LandUse.choices, blank=True)
+    term_years = models.PositiveSmallIntegerField(_("出让年限（年）"), null=True, blank=True)
+    plot_ratio_max = models.DecimalField(_("容积率上限"), max_digits=6, decimal_places=2, null=True, blank=True)
+    plot_ratio_min = models.DecimalField(_("容积率下限"), max_digits=6, decimal_places=2, null=True, blank=True)
+    density_max_percent = models.DecimalField(
+        _("建筑密度上限（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    green_min_percent = models.DecimalField(_("绿地率下限（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+    height_max_m = models.DecimalField(_("建筑限高（米）"), max_digits=7, decimal_places=2, null=True, blank=True)
+    # Mining right (矿业权)
+    right_kind = models.CharField(_("矿业权类别"), max_length=16, choices=MiningRightKind.choices, blank=True)
+    mineral = models.CharField(_("矿种"), max_length=100, blank=True)
+    area_km2 = models.DecimalField(_("矿区面积（平方千米）"), max_digits=12, decimal_places=4, null=True, blank=True)
+    resources = models.CharField(_("资源储量"), max_length=300, blank=True)
+    # State property (国有产权)
+    enterprise = models.CharField(_("标的企业（资产）名称"), max_length=200, blank=True)
+    share_percent = models.DecimalField(_("转让比例（%）"), max_digits=7, decimal_places=4, null=True, blank=True)
+    registered_at = models.DateTimeField(_("登记时间"))
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("交易标的")
+        verbose_name_plural = _("交易标的")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(area_m2__isnull=True) | Q(area_m2__gt=0))
+                & (Q(area_km2__isnull=True) | Q(area_km2__gt=0))
+                & (Q(term_years__isnull=True) | Q(term_years__gt=0))
+                & (Q(share_percent__isnull=True) | (Q(share_percent__gt=0) & Q(share_percent__lte=100))),
+                name="auctions_object_positive",
+                violation_error_message=_("面积、年限须大于零，转让比例须在0到100%之间。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} {self.location or self.enterprise}"
 
 
 class Predisclosure(models.Model):

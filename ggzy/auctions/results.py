@@ -54,7 +54,15 @@ from ggzy.witness.services import event_record
 
 from . import policies
 from .choices import NOTICE_RULE_BY_TRADE_TYPE, Eligibility, NoDeal, SaleMethod, SaleStatus
-from .models import ConfirmationParty, ConfirmationSignature, DealConfirmation, Predisclosure, Registration, Sale
+from .models import (
+    ConfirmationParty,
+    ConfirmationSignature,
+    DealConfirmation,
+    Predisclosure,
+    Registration,
+    Sale,
+    TradeObject,
+)
 
 if TYPE_CHECKING:
     from ggzy.disclosure.models import Notice
@@ -166,6 +174,46 @@ def _source(sale: Sale, fact: str) -> str:
     return f"auctions:sale:{sale.pk}:{fact}"
 
 
+def object_facts(lot: Lot) -> list[tuple[str, str]]:
+    """The registered facts of the lot (`TradeObject`), as (label, value) lines for the notice and
+    the sale's page; empty when none are registered."""
+    item = TradeObject.objects.filter(lot=lot).first()
+    if item is None:
+        return []
+    facts: list[tuple[str, str]] = []
+
+    def num(value: Decimal | None) -> str:
+        return "" if value is None else format(value.normalize(), "f")  # 2.50 → 2.5, 23700.00 → 23700
+
+    def add(label: Any, value: object, unit: Any = "") -> None:
+        if isinstance(value, Decimal):
+            value = num(value)
+        if value not in (None, ""):
+            facts.append((str(label), f"{value}{unit}"))
+
+    add(_("坐落"), item.location)
+    add(_("出让面积"), item.area_m2, _("平方米"))
+    add(_("土地用途"), item.get_land_use_display())
+    add(_("矿业权类别"), item.get_right_kind_display())
+    add(_("矿种"), item.mineral)
+    add(_("矿区面积"), item.area_km2, _("平方千米"))
+    add(_("资源储量"), item.resources)
+    add(_("出让年限"), item.term_years, _("年"))
+    if item.plot_ratio_max is not None:
+        ratio = _("不大于{high}").format(high=num(item.plot_ratio_max))
+        if item.plot_ratio_min is not None:
+            ratio = _("不小于{low}且不大于{high}").format(low=num(item.plot_ratio_min), high=num(item.plot_ratio_max))
+        add(_("容积率"), ratio)
+    if item.density_max_percent is not None:
+        add(_("建筑密度"), _("不大于{value}%").format(value=num(item.density_max_percent)))
+    if item.green_min_percent is not None:
+        add(_("绿地率"), _("不小于{value}%").format(value=num(item.green_min_percent)))
+    add(_("建筑限高"), item.height_max_m, _("米"))
+    add(_("标的企业（资产）"), item.enterprise)
+    add(_("转让比例"), item.share_percent, "%")
+    return facts
+
+
 def _object_line(sale: Sale) -> str:
     project, lot = sale.lot.project, sale.lot
     return _("{project}，{lot}（编号{code}）").format(project=project.name, lot=lot.name, code=lot.code)
@@ -258,6 +306,9 @@ def _listing_notice_body(sale: Sale) -> str:
         ),
         _("一、交易标的：{object}。").format(object=_object_line(sale)),
     ]
+    facts = object_facts(lot)
+    if facts:
+        lines.append("；".join(f"{label}：{value}" for label, value in facts) + "。")
     if lot.description.strip():
         lines.append(_("标的概况：{text}").format(text=lot.description.strip()))
     parties = _("二、出让人（转让方）：{owner}。").format(owner=project.owner.name)

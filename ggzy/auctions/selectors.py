@@ -12,7 +12,7 @@ from ggzy.rules import periods
 
 from . import results
 from .choices import SALE_TRADE_TYPES, SalePhase, SaleStatus
-from .models import Predisclosure, Registration, Sale, SaleEvent, SaleReserve
+from .models import Predisclosure, Registration, Sale, SaleEvent, SaleReserve, TradeObject
 
 
 def sale_get(pk: int) -> Sale:
@@ -43,6 +43,10 @@ def sale_registrations(sale: Sale) -> QuerySet[Registration]:
 
 def registration_of(*, sale: Sale, organization_id: int) -> Registration | None:
     return Registration.objects.filter(sale=sale, organization_id=organization_id).first()
+
+
+def trade_object_of(lot: Lot) -> TradeObject | None:
+    return TradeObject.objects.filter(lot=lot).first()
 
 
 def predisclosure_of(lot: Lot) -> Predisclosure | None:

@@ -44,7 +44,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 import bidtool
@@ -72,7 +72,7 @@ from .choices import (
     SaleMethod,
     SaleStatus,
 )
-from .models import Predisclosure, Registration, Sale, SaleBid, SaleEvent, SaleReserve, new_state_token
+from .models import Predisclosure, Registration, Sale, SaleBid, SaleEvent, SaleReserve, TradeObject, new_state_token
 
 T = TypeVar("T")
 TICK_TASK = "auctions.sale_tick"
@@ -664,6 +664,79 @@ def sale_create(
     results.listing_notice_publish(actor=actor, sale=sale)
     event_record(action="auctions.sale_created", actor=actor, obj=sale, after=_snapshot(sale))
     return sale
+
+
+# The facts of a lot each trade type records (issue 7 item 1), and which of them are required.
+OBJECT_FIELDS: dict[str, tuple[str, ...]] = {
+    TradeType.LAND_USE: (
+        "location",
+        "area_m2",
+        "land_use",
+        "term_years",
+        "plot_ratio_max",
+        "plot_ratio_min",
+        "density_max_percent",
+        "green_min_percent",
+        "height_max_m",
+    ),
+    TradeType.MINING_RIGHTS: ("right_kind", "mineral", "location", "area_km2", "term_years", "resources"),
+    TradeType.STATE_PROPERTY: ("enterprise", "share_percent", "location"),
+}
+OBJECT_REQUIRED: dict[str, tuple[str, ...]] = {
+    TradeType.LAND_USE: ("location", "area_m2", "land_use", "term_years", "plot_ratio_max"),
+    TradeType.MINING_RIGHTS: ("right_kind", "mineral", "location", "area_km2", "term_years"),
+    TradeType.STATE_PROPERTY: ("enterprise",),
+}
+
+
+@transaction.atomic
+def trade_object_register(*, actor: Any, lot: Lot, **facts: Any) -> TradeObject:
+    """The seller side records what the lot is (the parcel, the mining right, the equity or asset);
+    it may correct it until a sale of the lot is under way or has made a deal (the listing notice
+    states it)."""
+    project = lot.project
+    if not policies.can_manage_project(actor, project):
+        raise PermissionDenied(_("只有出让人（转让方）或其代理机构可以登记交易标的。"))
+    if project.trade_type not in OBJECT_FIELDS:
+        raise ValidationError(_("只有土地使用权、矿业权和国有产权交易登记交易标的。"), code="not_a_sale_trade_type")
+    lot = lock(Lot, pk=lot.pk)
+    if Sale.objects.filter(
+        lot=lot, status__in=[SaleStatus.OPEN, SaleStatus.AWAITING_RESERVE, SaleStatus.DEAL]
+    ).exists():
+        raise ValidationError(_("该标的的竞价交易已经公告，不能再修改交易标的。"), code="object_published")
+    fields = OBJECT_FIELDS[project.trade_type]
+    unknown = set(facts) - set(fields)
+    if unknown:
+        raise ValidationError(_("本交易类型没有这些标的信息：{names}。").format(names="、".join(sorted(unknown))))
+    errors = {name: _("此项必填。") for name in OBJECT_REQUIRED[project.trade_type] if facts.get(name) in (None, "")}
+    low, high = facts.get("plot_ratio_min"), facts.get("plot_ratio_max")
+    if low is not None and high is not None and low > high:
+        errors["plot_ratio_min"] = _("容积率下限不能大于上限。")
+    if errors:
+        raise ValidationError(errors)
+    found = TradeObject.objects.filter(lot=lot).first()
+    before = _object_facts(found, fields) if found is not None else None
+    item = found or TradeObject(lot=lot)
+    for name in fields:
+        default = (
+            None if isinstance(TradeObject._meta.get_field(name), (models.DecimalField, models.IntegerField)) else ""
+        )
+        value = facts.get(name)
+        setattr(item, name, default if value is None else value)
+    item.registered_at = clock.now()
+    item.registered_by = actor
+    item.full_clean()
+    item.save()
+    event_record(
+        action="auctions.object_registered", actor=actor, obj=item, before=before, after=_object_facts(item, fields)
+    )
+    return item
+
+
+def _object_facts(item: TradeObject, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        name: (str(value) if value is not None else None) for name in fields if (value := getattr(item, name)) != ""
+    }
 
 
 def _predisclosure_errors(*, lot: Lot, control_change: bool, now: dt.datetime) -> dict[str, str]:

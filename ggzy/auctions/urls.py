@@ -11,6 +11,7 @@ urlpatterns = [
     path("manage/", views.sale_manage, name="manage"),
     path("new/<str:lot_code>/", views.sale_create, name="create"),
     path("predisclosure/<str:lot_code>/", views.predisclosure, name="predisclosure"),
+    path("object/<str:lot_code>/", views.trade_object, name="object"),
     path("<int:pk>/", views.sale_detail, name="detail"),
     path("<int:pk>/apply/", views.registration_apply, name="apply"),
     path("<int:pk>/bid/", views.sale_bid, name="bid"),

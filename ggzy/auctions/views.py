@@ -32,7 +32,7 @@ from ggzy.core.choices import TradeType
 from ggzy.core.forms import apply_errors, form_submit
 from ggzy.core.money import format_yuan
 
-from . import policies, selectors, services
+from . import policies, results, selectors, services
 from .choices import RegistrationStatus, SalePhase, SaleStatus
 from .forms import (
     BidForm,
@@ -46,6 +46,7 @@ from .forms import (
     ReviewForm,
     SaleFilterForm,
     SaleForm,
+    TradeObjectForm,
 )
 from .models import Registration, Sale, SaleEvent, SaleReserve
 
@@ -162,6 +163,7 @@ def _room(request: HttpRequest, sale: Sale, bid_form: BidForm | None = None) -> 
         ],
         "minimum_bid_fen": selectors.sale_minimum_bid_fen(sale),
         "increments": selectors.sale_increments(sale),
+        "object_facts": results.object_facts(sale.lot),
         "closed": closed,
         "winner": sale.winner if closed else None,
         "freeze_reason": _freeze_reason(freeze.payload.get("reason", "")) if freeze is not None else "",
@@ -301,6 +303,33 @@ def sale_manage(request: AuthedRequest) -> HttpResponse:
     sales = list(selectors.sales_of_lots(lots))
     context = {"lots": [(lot, [s for s in sales if s.lot_id == lot.pk]) for lot in lots]}
     return render(request, "auctions/sale_manage.html", context)
+
+
+@capability_required(Capability.TENDER_MANAGE)
+def trade_object(request: AuthedRequest, lot_code: str) -> HttpResponse:
+    """The seller side records what the lot is (the parcel, the mining right, the equity or asset)."""
+    lot = selectors.sale_lot_get(lot_code)
+    if lot is None:
+        raise Http404
+    if not policies.can_manage_project(request.user, lot.project):
+        raise PermissionDenied
+    trade_type = lot.project.trade_type
+    fields, required = services.OBJECT_FIELDS[trade_type], services.OBJECT_REQUIRED[trade_type]
+    form = TradeObjectForm(
+        request.POST or None, instance=selectors.trade_object_of(lot), fields=fields, required=required
+    )
+    if request.method == "POST":
+        saved = form_submit(
+            request,
+            form,
+            lambda data: services.trade_object_register(
+                actor=request.user, lot=lot, **{name: data.get(name) for name in fields}
+            ),
+            success=_("交易标的已登记。"),
+        )
+        if saved is not None:
+            return redirect("auctions:manage")
+    return render(request, "auctions/trade_object.html", {"lot": lot, "project": lot.project, "form": form})
 
 
 @capability_required(Capability.TENDER_MANAGE)
