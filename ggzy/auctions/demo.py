@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -39,6 +40,18 @@ from .models import Sale
 LAND_PROJECT = "伊宁市城北新区2026-05号宗地国有建设用地使用权挂牌出让"
 LAND_LOT = "2026-05号宗地"
 LAND_LOT_DESCRIPTION = "位于伊宁市城北新区，城镇住宅用地，出让年限70年，出让面积23,700平方米，容积率不大于2.5。"
+# The parcel as its seller registers it (`services.trade_object_register`).
+LAND_PARCEL = {
+    "location": "伊宁市城北新区北京路以北、上海路以西",
+    "area_m2": Decimal("23700.00"),
+    "land_use": "residential",
+    "term_years": 70,
+    "plot_ratio_max": Decimal("2.5"),
+    "plot_ratio_min": Decimal("1.0"),
+    "density_max_percent": Decimal("25"),
+    "green_min_percent": Decimal("35"),
+    "height_max_m": Decimal("54"),
+}
 LAND_START_PRICE = 2_860_000_000  # 2,860万元
 LAND_INCREMENT = 10_000_000
 LAND_TIMED_INCREMENT = 5_000_000
@@ -59,6 +72,8 @@ PROPERTY_START_PRICE = 1_250_000_000  # the valuation: 1,250万元
 PROPERTY_INCREMENT = 5_000_000
 PROPERTY_TIMED_INCREMENT = 2_000_000
 PROPERTY_DEPOSIT = 250_000_000
+PROPERTY_ENTERPRISE = "伊犁某商贸有限公司"
+PROPERTY_SHARE_PERCENT = Decimal("40")
 PROPERTY_APPLICANT = "bidder11"  # approved, deposit still to pay
 
 CENTER_STAFF = "center"
@@ -129,6 +144,8 @@ def _land_listing(users: dict[str, User], created: dict[str, int]) -> None:
     lot = project.lots.get()
     minimum = results.sale_rule("listing.min_days", lot=lot, method=SaleMethod.LISTING)
     end_day = max(periods.earliest_day_after(start_day, minimum), today + dt.timedelta(days=LAND_OPEN_AT_LEAST_DAYS))
+    with _clock_at(_at(notice_day, 9)):
+        services.trade_object_register(actor=seller, lot=lot, **LAND_PARCEL)
     with _clock_at(_at(notice_day, 10)):
         sale = services.sale_create(
             actor=seller,
@@ -171,6 +188,9 @@ def _property_listing(users: dict[str, User], created: dict[str, int]) -> None:
     )
     start_day = periods.earliest_day_after(today, disclosure)
     minimum = results.sale_rule("listing.min_days", lot=lot, method=SaleMethod.LISTING)
+    services.trade_object_register(
+        actor=owner, lot=lot, enterprise=PROPERTY_ENTERPRISE, share_percent=PROPERTY_SHARE_PERCENT
+    )
     sale = services.sale_create(
         actor=owner,
         lot=lot,

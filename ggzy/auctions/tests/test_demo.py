@@ -56,6 +56,7 @@ def test_the_demo_has_a_land_listing_under_way_with_qualified_bidders_and_a_pric
         periods.earliest_day_after(clock.local(notice.published_at).date(), rule) <= clock.local(sale.start_at).date()
     )
     assert notice.published_at == sale.created_at
+    assert "出让面积：23700平方米" in notice.body and "容积率：不小于1且不大于2.5" in notice.body  # the parcel
 
     registrations = list(sale.registrations.all())
     assert {r.organization_id for r in registrations} == {_organization_id(u) for u in auctions_demo.LAND_BIDDERS}
