@@ -36,6 +36,7 @@ from ggzy.experts.tests.helpers import expert_data
 from ggzy.opendata import selectors as opendata_selectors
 from ggzy.portal.models import GuideItem
 from ggzy.projects import services as project_services
+from ggzy.projects.models import Project
 from ggzy.tendering import bids as tendering_bids
 from ggzy.tendering import services as tendering_services
 from ggzy.tendering import uploads as tendering_uploads
@@ -225,19 +226,14 @@ def _auction_data(users: dict[str, User]) -> tuple[int, int]:
     its deposit confirmed, so every auctions endpoint has a sale and a registration to refuse or allow."""
     from ggzy.auctions import services as auctions_services
 
-    project = project_services.project_register(
-        actor=users["agent"],
-        name="矩阵测试国有建设用地使用权挂牌出让",
-        trade_type=TradeType.LAND_USE,
-        procurement_method=ProcurementMethod.LISTING,
-        catalog_category=catalog_selectors.category_get("C"),
-        owner=users["owner"].organization,
-        agent=users["agent"].organization,
-        supervisor=make_org(kind=OrganizationKind.SUPERVISORY_AUTHORITY, sector=Sector.NATURAL_RESOURCES),
-        region_code="654002",
-        budget_fen=100_000_000,
-        funding_source="土地出让",
-        lots=[project_services.LotInput(name="宗地一", budget_fen=100_000_000)],
+    project = _sale_project(
+        users,
+        "矩阵测试国有建设用地使用权挂牌出让",
+        TradeType.LAND_USE,
+        "C",
+        Sector.NATURAL_RESOURCES,
+        "土地出让",
+        "宗地一",
     )
     start_at = clock.now() + dt.timedelta(days=40)
     sale = auctions_services.sale_create(
@@ -260,21 +256,30 @@ def _auction_data(users: dict[str, User]) -> tuple[int, int]:
 
 def _property_lot(users: dict[str, User]) -> str:
     """A state-property transfer through the agent, for its pre-disclosure page."""
-    project = project_services.project_register(
-        actor=users["agent"],
-        name="矩阵测试国有股权转让",
-        trade_type=TradeType.STATE_PROPERTY,
-        procurement_method=ProcurementMethod.LISTING,
-        catalog_category=catalog_selectors.category_get("E"),
-        owner=users["owner"].organization,
-        agent=users["agent"].organization,
-        supervisor=make_org(kind=OrganizationKind.SUPERVISORY_AUTHORITY, sector=Sector.STATE_ASSETS),
-        region_code="654002",
-        budget_fen=100_000_000,
-        funding_source="国有产权转让",
-        lots=[project_services.LotInput(name="100%股权", budget_fen=100_000_000)],
+    project = _sale_project(
+        users, "矩阵测试国有股权转让", TradeType.STATE_PROPERTY, "E", Sector.STATE_ASSETS, "国有产权转让", "100%股权"
     )
     return project.lots.get().code
+
+
+def _sale_project(
+    users: dict[str, User], name: str, trade_type: str, category: str, sector: str, funding: str, lot: str
+) -> Project:
+    """A one-lot project sold by listing, the owner's through the agent."""
+    return project_services.project_register(
+        actor=users["agent"],
+        name=name,
+        trade_type=trade_type,
+        procurement_method=ProcurementMethod.LISTING,
+        catalog_category=catalog_selectors.category_get(category),
+        owner=users["owner"].organization,
+        agent=users["agent"].organization,
+        supervisor=make_org(kind=OrganizationKind.SUPERVISORY_AUTHORITY, sector=sector),
+        region_code="654002",
+        budget_fen=100_000_000,
+        funding_source=funding,
+        lots=[project_services.LotInput(name=lot, budget_fen=100_000_000)],
+    )
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ def _detail(sale: Sale) -> SaleDetailOut:
         server_now=clock.now(),
         last_seq=sale.last_seq,
         leader_bid_number=sale.leader.bid_number if sale.leader else None,
-        minimum_bid_fen=selectors.sale_minimum_bid_fen(sale),
+        minimum_bid_fen=selectors.sale_minimum_bid_fen(sale, (increment_fen, timed_increment_fen)),
         countdown_seconds=sale.countdown_seconds,
         result=_result(sale),
     )

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from ggzy.accounts import selectors as accounts_selectors
+from ggzy.accounts.choices import Role
 from ggzy.core import clock, signing
 from ggzy.core.choices import TradeType
 from ggzy.core.locks import lock_instance
@@ -114,13 +116,19 @@ def predisclosure_rule(key: str, *, lot: Lot) -> rules.RuleValue:
     return sale_rule(key, lot=lot, method="")
 
 
+def formal_disclosure_from(predisclosure: Predisclosure) -> dt.date:
+    """The first day the formal disclosure (the sale and its notice) may follow the pre-disclosure."""
+    minimum = predisclosure_rule(PREDISCLOSURE_MIN_RULE, lot=predisclosure.lot)
+    return periods.earliest_day_after(clock.local(predisclosure.published_at).date(), minimum)
+
+
 def predisclosure_publish_notice(*, actor: Any, predisclosure: Predisclosure) -> Notice:
     """The pre-disclosure notice (信息预披露): what is to be transferred and when the formal
     disclosure may follow."""
     lot = predisclosure.lot
     project = lot.project
     minimum = predisclosure_rule(PREDISCLOSURE_MIN_RULE, lot=lot)
-    earliest = periods.earliest_day_after(clock.local(predisclosure.published_at).date(), minimum)
+    earliest = formal_disclosure_from(predisclosure)
     lines = [
         _("{owner}拟转让下列国有产权，转让导致标的企业实际控制权转移，现进行信息预披露。").format(
             owner=project.owner.name
@@ -634,20 +642,32 @@ def seller_side(sale: Sale) -> list[int]:
     return [project.owner_id, *([project.agent_id] if project.agent_id else [])]
 
 
+def center_and_supervisor(sale: Sale) -> list[Any]:
+    """Who is alerted when a step of the center's or the seller's is overdue: the center's active
+    staff and the users of the project's supervisory authority."""
+    staff = accounts_selectors.users_with_roles().filter(role_assignments__role=Role.CENTER_STAFF, is_active=True)
+    return [*staff, *accounts_selectors.users_of_organizations([sale.lot.project.supervisor_id])]
+
+
+def notify(users: Iterable[Any], *, topic: str, subject: str, body: str) -> None:
+    """One message to each user, queued in the caller's transaction (the topic is made per user)."""
+    for user in users:
+        notification_send(
+            topic=f"{topic}:{user.pk}", subject=subject, body=body, recipient=user, mobile=user.phone, email=user.email
+        )
+
+
 def _tell_deal(sale: Sale, confirmation: DealConfirmation) -> None:
     """Both sides are told to sign the confirmation (queued in this transaction)."""
     assert sale.winner is not None
     due = _("，签署期限{due}").format(due=_at(confirmation.sign_due)) if confirmation.sign_due else ""
     body = _("“{object}”已成交，请登录平台核对并签署成交确认书{due}。").format(object=_object_line(sale), due=due)
-    for user in accounts_selectors.users_of_organizations([*seller_side(sale), sale.winner.organization_id]):
-        notification_send(
-            topic=f"auctions.confirmation:{sale.pk}:{user.pk}",
-            subject=_("成交确认书待签署"),
-            body=body,
-            recipient=user,
-            mobile=user.phone,
-            email=user.email,
-        )
+    notify(
+        accounts_selectors.users_of_organizations([*seller_side(sale), sale.winner.organization_id]),
+        topic=f"auctions.confirmation:{sale.pk}",
+        subject=_("成交确认书待签署"),
+        body=body,
+    )
 
 
 # ---------------------------------------------------------------- signing the confirmation
@@ -776,16 +796,8 @@ def deposits_refund_overdue(*, sale: Sale | None = None) -> QuerySet[Registratio
 
 def _overdue_alert(sale: Sale, *, step: str, subject: str, body: str, after: dict[str, Any]) -> None:
     """An overdue step after the result: tell the seller side and the supervisor, and log it."""
-    project = sale.lot.project
-    for user in accounts_selectors.users_of_organizations([*seller_side(sale), project.supervisor_id]):
-        notification_send(
-            topic=f"auctions.{step}_overdue:{sale.pk}:{user.pk}",
-            subject=subject,
-            body=body,
-            recipient=user,
-            mobile=user.phone,
-            email=user.email,
-        )
+    recipients = accounts_selectors.users_of_organizations([*seller_side(sale), sale.lot.project.supervisor_id])
+    notify(recipients, topic=f"auctions.{step}_overdue:{sale.pk}", subject=subject, body=body)
     event_record(action=f"auctions.{step}_overdue", obj=sale, after=after)
 
 

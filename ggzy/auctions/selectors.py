@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db.models import Q, QuerySet
 
-from ggzy.core import clock
 from ggzy.projects.models import Lot
-from ggzy.rules import periods
 
-from . import results
 from .choices import SALE_TRADE_TYPES, SalePhase, SaleStatus
 from .models import Predisclosure, Registration, Sale, SaleEvent, SaleReserve, TradeObject
 
@@ -53,15 +48,6 @@ def predisclosure_of(lot: Lot) -> Predisclosure | None:
     return Predisclosure.objects.filter(lot=lot).first()
 
 
-def formal_disclosure_from(lot: Lot) -> dt.date | None:
-    """The first day the formal disclosure of a pre-disclosed transfer may be published."""
-    predisclosure = predisclosure_of(lot)
-    if predisclosure is None:
-        return None
-    minimum = results.predisclosure_rule(results.PREDISCLOSURE_MIN_RULE, lot=lot)
-    return periods.earliest_day_after(clock.local(predisclosure.published_at).date(), minimum)
-
-
 def sale_increments(sale: Sale) -> tuple[int, int]:
     """The listing and timed-round increments in force: as published, or as last adjusted
     (`services.sale_increments_adjust`)."""
@@ -71,9 +57,10 @@ def sale_increments(sale: Sale) -> tuple[int, int]:
     return adjusted.payload["increment_fen"], adjusted.payload["timed_increment_fen"]
 
 
-def sale_minimum_bid_fen(sale: Sale) -> int | None:
+def sale_minimum_bid_fen(sale: Sale, increments: tuple[int, int] | None = None) -> int | None:
     """The least the next bid may be, from the stored snapshot (engine `State.minimum_bid_fen`);
-    None once bidding has closed. A frozen sale answers for the phase it will resume."""
+    None once bidding has closed. A frozen sale answers for the phase it will resume. `increments`:
+    `sale_increments(sale)`, when the caller has read them already."""
     phase = sale.phase
     if phase == SalePhase.FROZEN:
         frozen = SaleEvent.objects.filter(sale=sale, kind="frozen").order_by("-seq").first()
@@ -83,7 +70,7 @@ def sale_minimum_bid_fen(sale: Sale) -> int | None:
         return None
     if sale.price_fen is None:
         return sale.start_price_fen
-    listing, timed = sale_increments(sale)
+    listing, timed = increments or sale_increments(sale)
     return sale.price_fen + (listing if phase == SalePhase.LISTING else timed)
 
 

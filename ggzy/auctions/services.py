@@ -49,14 +49,12 @@ from django.utils.translation import gettext as _
 
 import bidtool
 from ggzy.accounts import selectors as accounts_selectors
-from ggzy.accounts.choices import Role
 from ggzy.core import clock
 from ggzy.core.choices import METHODS_BY_TRADE_TYPE, TradeType
 from ggzy.core.http import receipt_instant, receipt_number
 from ggzy.core.locks import lock, lock_instance, lock_with
 from ggzy.core.money import format_yuan
 from ggzy.jobs import services as jobs_services
-from ggzy.notifications.services import notification_send
 from ggzy.projects.models import Lot
 from ggzy.rules import periods
 from ggzy.rules import selectors as rules
@@ -525,15 +523,8 @@ def _ask_for_the_reserve_key(sale: Sale, now: dt.datetime) -> None:
     body = _(
         "“{project} {lot}”竞价已结束，请立即登录平台开启保留价（提交保留价的解密密钥），以便公布竞价结果。"
     ).format(project=sale.lot.project.name, lot=sale.lot.name)
-    for user in accounts_selectors.users_of_organizations(results.seller_side(sale)):
-        notification_send(
-            topic=f"auctions.reserve_key:{sale.pk}:{user.pk}",
-            subject=_("请开启保留价"),
-            body=body,
-            recipient=user,
-            mobile=user.phone,
-            email=user.email,
-        )
+    sellers = accounts_selectors.users_of_organizations(results.seller_side(sale))
+    results.notify(sellers, topic=f"auctions.reserve_key:{sale.pk}", subject=_("请开启保留价"), body=body)
     jobs_services.job_enqueue(
         name=RESERVE_KEY_TASK,
         args={"sale_id": sale.pk},
@@ -550,20 +541,15 @@ def reserve_key_overdue_check(*, sale_id: int) -> bool:
     if sale.status != SaleStatus.AWAITING_RESERVE:
         return False
     project = sale.lot.project
-    staff = accounts_selectors.users_with_roles().filter(role_assignments__role=Role.CENTER_STAFF, is_active=True)
-    recipients = [*staff, *accounts_selectors.users_of_organizations([project.supervisor_id])]
-    for user in recipients:
-        notification_send(
-            topic=f"auctions.reserve_key_overdue:{sale.pk}:{user.pk}",
-            subject=_("保留价未开启提醒"),
-            body=_(
-                "“{project} {lot}”竞价结束已超过{minutes}分钟，出让人（转让方）仍未开启保留价，"
-                "竞价结果无法公布，请督促办理。"
-            ).format(project=project.name, lot=sale.lot.name, minutes=settings.AUCTION_RESERVE_KEY_ALERT_MINUTES),
-            recipient=user,
-            mobile=user.phone,
-            email=user.email,
-        )
+    body = _(
+        "“{project} {lot}”竞价结束已超过{minutes}分钟，出让人（转让方）仍未开启保留价，竞价结果无法公布，请督促办理。"
+    ).format(project=project.name, lot=sale.lot.name, minutes=settings.AUCTION_RESERVE_KEY_ALERT_MINUTES)
+    results.notify(
+        results.center_and_supervisor(sale),
+        topic=f"auctions.reserve_key_overdue:{sale.pk}",
+        subject=_("保留价未开启提醒"),
+        body=body,
+    )
     event_record(action="auctions.reserve_key_overdue", obj=sale, after={"status": sale.status})
     return True
 
@@ -755,7 +741,7 @@ def _predisclosure_errors(*, lot: Lot, control_change: bool, now: dt.datetime) -
                 "（{source}）：请先发布信息预披露。"
             ).format(period=minimum.display, source=minimum.source)
         }
-    earliest = periods.earliest_day_after(clock.local(predisclosure.published_at).date(), minimum)
+    earliest = results.formal_disclosure_from(predisclosure)
     if now.date() < earliest:
         return {
             "control_change": _("信息预披露期不少于{period}，正式披露（设立竞价交易）最早可于{day}进行。").format(
@@ -907,19 +893,15 @@ def review_deadline_check(*, registration_id: int) -> bool:
         return False
     sale = registration.sale
     project = sale.lot.project
-    staff = accounts_selectors.users_with_roles().filter(role_assignments__role=Role.CENTER_STAFF, is_active=True)
-    recipients = [*staff, *accounts_selectors.users_of_organizations([project.supervisor_id])]
-    for user in recipients:
-        notification_send(
-            topic=f"auctions.review_overdue:{registration.pk}:{user.pk}",
-            subject=_("竞买申请审核逾期提醒"),
-            body=_("“{project} {lot}”的第{number}号竞买申请超过法定审核期限仍未审核，请尽快办理。").format(
-                project=project.name, lot=sale.lot.name, number=registration.pk
-            ),
-            recipient=user,
-            mobile=user.phone,
-            email=user.email,
-        )
+    body = _("“{project} {lot}”的第{number}号竞买申请超过法定审核期限仍未审核，请尽快办理。").format(
+        project=project.name, lot=sale.lot.name, number=registration.pk
+    )
+    results.notify(
+        results.center_and_supervisor(sale),
+        topic=f"auctions.review_overdue:{registration.pk}",
+        subject=_("竞买申请审核逾期提醒"),
+        body=body,
+    )
     event_record(action="auctions.review_overdue", obj=registration, after={"sale": sale.pk})
     return True
 

@@ -31,6 +31,7 @@ from ggzy.core import clock
 from ggzy.core.choices import TradeType
 from ggzy.core.forms import apply_errors, form_submit
 from ggzy.core.money import format_yuan
+from ggzy.projects.models import Lot
 
 from . import policies, results, selectors, services
 from .choices import RegistrationStatus, SalePhase, SaleStatus
@@ -146,6 +147,7 @@ def _room(request: HttpRequest, sale: Sale, bid_form: BidForm | None = None) -> 
         own = selectors.registration_of(sale=sale, organization_id=organization_id)
     closed = _closed(sale)
     freeze = selectors.sale_last_freeze(sale) if sale.phase == SalePhase.FROZEN else None
+    increments = selectors.sale_increments(sale)
     phases = dict(SalePhase.choices)
     context = {
         "sale": sale,
@@ -161,8 +163,8 @@ def _room(request: HttpRequest, sale: Sale, bid_form: BidForm | None = None) -> 
             }
             for event in selectors.sale_bid_history(sale)
         ],
-        "minimum_bid_fen": selectors.sale_minimum_bid_fen(sale),
-        "increments": selectors.sale_increments(sale),
+        "minimum_bid_fen": selectors.sale_minimum_bid_fen(sale, increments),
+        "increments": increments,
         "object_facts": results.object_facts(sale.lot),
         "closed": closed,
         "winner": sale.winner if closed else None,
@@ -305,14 +307,21 @@ def sale_manage(request: AuthedRequest) -> HttpResponse:
     return render(request, "auctions/sale_manage.html", context)
 
 
-@capability_required(Capability.TENDER_MANAGE)
-def trade_object(request: AuthedRequest, lot_code: str) -> HttpResponse:
-    """The seller side records what the lot is (the parcel, the mining right, the equity or asset)."""
+def _managed_lot(request: AuthedRequest, lot_code: str, trade_type: str = "") -> Lot:
+    """A lot for sale (of `trade_type`, if given) that the user's organization sells: 404 if there
+    is none, 403 if it is another's."""
     lot = selectors.sale_lot_get(lot_code)
-    if lot is None:
+    if lot is None or (trade_type and lot.project.trade_type != trade_type):
         raise Http404
     if not policies.can_manage_project(request.user, lot.project):
         raise PermissionDenied
+    return lot
+
+
+@capability_required(Capability.TENDER_MANAGE)
+def trade_object(request: AuthedRequest, lot_code: str) -> HttpResponse:
+    """The seller side records what the lot is (the parcel, the mining right, the equity or asset)."""
+    lot = _managed_lot(request, lot_code)
     trade_type = lot.project.trade_type
     fields, required = services.OBJECT_FIELDS[trade_type], services.OBJECT_REQUIRED[trade_type]
     form = TradeObjectForm(
@@ -336,11 +345,7 @@ def trade_object(request: AuthedRequest, lot_code: str) -> HttpResponse:
 def predisclosure(request: AuthedRequest, lot_code: str) -> HttpResponse:
     """The seller side's 信息预披露 of a state-property transfer that moves the actual control of
     the enterprise; once published, the page shows it and when the formal disclosure may follow."""
-    lot = selectors.sale_lot_get(lot_code)
-    if lot is None or lot.project.trade_type != TradeType.STATE_PROPERTY:
-        raise Http404
-    if not policies.can_manage_project(request.user, lot.project):
-        raise PermissionDenied
+    lot = _managed_lot(request, lot_code, TradeType.STATE_PROPERTY)
     form = PredisclosureForm(request.POST or None)
     if request.method == "POST":
         published = form_submit(
@@ -357,23 +362,20 @@ def predisclosure(request: AuthedRequest, lot_code: str) -> HttpResponse:
         )
         if published is not None:
             return redirect("auctions:predisclosure", lot_code=lot.code)
+    current = selectors.predisclosure_of(lot)
     context = {
         "lot": lot,
         "project": lot.project,
         "form": form,
-        "predisclosure": selectors.predisclosure_of(lot),
-        "formal_from": selectors.formal_disclosure_from(lot),
+        "predisclosure": current,
+        "formal_from": results.formal_disclosure_from(current) if current is not None else None,
     }
     return render(request, "auctions/predisclosure.html", context)
 
 
 @capability_required(Capability.TENDER_MANAGE)
 def sale_create(request: AuthedRequest, lot_code: str) -> HttpResponse:
-    lot = selectors.sale_lot_get(lot_code)
-    if lot is None:
-        raise Http404
-    if not policies.can_manage_project(request.user, lot.project):
-        raise PermissionDenied
+    lot = _managed_lot(request, lot_code)
     form = SaleForm(request.POST or None, trade_type=lot.project.trade_type)
 
     def create(data: dict[str, Any]) -> Sale:

@@ -111,3 +111,15 @@ def listing_under_way(traveller: Any, bidders: int = 2) -> tuple[World, Sale]:
     traveller.move_to(START + dt.timedelta(hours=1))
     jobs_services.run_due_jobs()
     return world, listing
+
+
+def listing_with_unpaid_applicant(deposit_fen: int) -> World:
+    """A land listing with a deposit and one applicant approved, its deposit not yet paid."""
+    world = land_world()
+    listing = create_listing(world, deposit_fen=deposit_fen)
+    bidder = make_user(Role.BIDDER)
+    registration = services.registration_apply(actor=bidder, sale=listing)
+    registration = services.registration_review(actor=world.staff, registration=registration, approve=True)
+    world.bidders.append(bidder)
+    world.registrations.append(registration)
+    return world

@@ -21,7 +21,18 @@ from ggzy.jobs import services as jobs_services
 from ggzy.tendering.deposits import callback_signature
 from ggzy.witness.models import WitnessEvent
 
-from .helpers import LISTING_END, NOW, START, START_PRICE, World, create_listing, land_world, qualified_bidders, sale
+from .helpers import (
+    LISTING_END,
+    NOW,
+    START,
+    START_PRICE,
+    World,
+    create_listing,
+    land_world,
+    listing_with_unpaid_applicant,
+    qualified_bidders,
+    sale,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,14 +50,7 @@ def traveller():
 @pytest.fixture
 def world(traveller) -> World:
     """A listing with a deposit and one applicant approved but not yet paid."""
-    world = land_world()
-    listing = create_listing(world, deposit_fen=DEPOSIT)
-    bidder = make_user(Role.BIDDER)
-    registration = services.registration_apply(actor=bidder, sale=listing)
-    registration = services.registration_review(actor=world.staff, registration=registration, approve=True)
-    world.bidders.append(bidder)
-    world.registrations.append(registration)
-    return world
+    return listing_with_unpaid_applicant(DEPOSIT)
 
 
 def _payment(registration: Registration, **overrides: Any) -> dict[str, Any]:
